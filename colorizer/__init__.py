@@ -1,0 +1,25 @@
+"""Colorize black-and-white photos: L in, a and b out, at the photo's own resolution.
+
+    from colorizer import Colorizer
+    Colorizer.from_pretrained().colorize("photo.jpg").save("colour.png")
+
+The model classes import TensorFlow, which takes seconds: they load on first use, so
+`python -m colorizer --help` and the image helpers stay instant.
+"""
+
+import importlib
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of users' terminals
+
+from .images import MAX_PIXELS, ImageError, load_photo, save_png  # noqa: E402
+
+__version__ = "0.1.0"
+_LAZY = {"Colorizer": "pipeline", "grayscale": "pipeline", "ModelConfig": "model", "WeightsError": "weights"}
+__all__ = ["Colorizer", "ModelConfig", "ImageError", "WeightsError", "MAX_PIXELS", "load_photo", "save_png", "grayscale"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

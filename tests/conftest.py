@@ -1,0 +1,51 @@
+"""Shared fixtures: tiny models and small images the tests make themselves (no ../shared needed)."""
+
+import numpy as np
+import pytest
+
+from colorizer import Colorizer, ModelConfig
+from colorizer.model import build_decoder
+from colorizer.weights import save_folder
+
+# The tiny model's decoder paints every pixel with this (a, b) / 128: a warm, in-gamut orange.
+CONSTANT_AB = (0.12, 0.10)
+
+
+def tiny_config():
+    return ModelConfig(input_size=32, encoder_weights=None)
+
+
+def constant_decoder(config, ab=CONSTANT_AB):
+    """A decoder whose output is tanh(bias) everywhere: colours the tests can predict exactly."""
+    decoder = build_decoder(config)
+    layer = decoder.get_layer("ab")
+    kernel, _ = layer.get_weights()
+    layer.set_weights([np.zeros_like(kernel), np.arctanh(np.array(ab, dtype=np.float32))])
+    return decoder
+
+
+@pytest.fixture(scope="session")
+def tiny_colorizer():
+    config = tiny_config()
+    return Colorizer.untrained(config, constant_decoder(config))
+
+
+@pytest.fixture(scope="session")
+def tiny_weights(tmp_path_factory, tiny_colorizer):
+    """A weights folder holding the tiny constant-colour model."""
+    folder = tmp_path_factory.mktemp("weights") / "tiny"
+    decoder = tiny_colorizer.model.get_layer("decoder")
+    save_folder(folder, tiny_colorizer.config, decoder, training={"note": "test model"})
+    return folder
+
+
+def gradient_image(width, height):
+    """A gray ramp with some texture: a stand-in for a black-and-white photo."""
+    x = np.linspace(0, 255, width, dtype=np.float32)[None, :]
+    y = np.linspace(0, 60, height, dtype=np.float32)[:, None]
+    return np.clip(x * 0.8 + y + 20 * np.sin(x / 7.0), 0, 255).astype(np.uint8)
+
+
+def psnr(reference, test, peak):
+    mse = np.mean((np.asarray(reference, np.float64) - np.asarray(test, np.float64)) ** 2)
+    return float("inf") if mse == 0 else 10 * np.log10(peak**2 / mse)

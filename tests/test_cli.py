@@ -1,0 +1,67 @@
+"""python -m colorizer: files written, failures named, exit codes."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from colorizer.__main__ import main
+
+from conftest import gradient_image
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_colorizes_files_and_folders_and_names_each_failure(tiny_weights, tmp_path, capsys):
+    album = tmp_path / "album"
+    (album / "1950s").mkdir(parents=True)
+    Image.fromarray(gradient_image(64, 48)).save(album / "beach.jpg")
+    Image.fromarray(gradient_image(33, 17)).save(album / "1950s" / "house.png")
+    (album / "broken.jpg").write_text("not a photo")
+    single = tmp_path / "single.png"
+    Image.fromarray(gradient_image(20, 30)).save(single)
+
+    code = main([str(album), str(single), str(tmp_path / "missing.jpg"), "--output", str(tmp_path / "out"), "--model", str(tiny_weights)])
+
+    assert code == 1
+    out = tmp_path / "out"
+    assert Image.open(out / "beach.png").size == (64, 48)
+    assert Image.open(out / "1950s" / "house.png").size == (33, 17)
+    assert Image.open(out / "single.png").size == (20, 30)
+    assert np.asarray(Image.open(out / "beach.png")).std(axis=-1).mean() > 1  # coloured, not gray
+    errors = capsys.readouterr().err
+    assert "broken.jpg: not an image" in errors
+    assert "missing.jpg: no such file or folder" in errors
+    assert "2 file(s) could not be colorized" in errors
+
+
+def test_existing_outputs_are_skipped_unless_overwrite(tiny_weights, tmp_path, capsys):
+    Image.fromarray(gradient_image(10, 10)).save(tmp_path / "a.png")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "a.png").write_bytes(b"keep me")
+    assert main([str(tmp_path / "a.png"), "-o", str(tmp_path / "out"), "-m", str(tiny_weights)]) == 0
+    assert (tmp_path / "out" / "a.png").read_bytes() == b"keep me"
+    assert main([str(tmp_path / "a.png"), "-o", str(tmp_path / "out"), "-m", str(tiny_weights), "--overwrite"]) == 0
+    assert Image.open(tmp_path / "out" / "a.png").size == (10, 10)
+
+
+def test_bad_model_is_reported(tmp_path, capsys):
+    Image.fromarray(gradient_image(10, 10)).save(tmp_path / "a.png")
+    assert main([str(tmp_path / "a.png"), "-o", str(tmp_path / "out"), "-m", str(tmp_path)]) == 1
+    assert "cannot load the model" in capsys.readouterr().err
+
+
+def test_module_entry_point_and_help(tiny_weights, tmp_path):
+    help_text = subprocess.run([sys.executable, "-m", "colorizer", "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert help_text.returncode == 0
+    for option in ("--output", "--model", "--revision", "--overwrite"):
+        assert option in help_text.stdout
+    Image.fromarray(gradient_image(40, 30)).save(tmp_path / "a.jpg")
+    run = subprocess.run(
+        [sys.executable, "-m", "colorizer", str(tmp_path / "a.jpg"), "-o", str(tmp_path / "out"), "-m", str(tiny_weights)],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert Image.open(tmp_path / "out" / "a.png").size == (40, 30)

@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+from skimage import color
+
+from colorizer import lab
+
+
+@pytest.fixture(scope="module")
+def all_kinds_of_rgb():
+    rng = np.random.default_rng(0)
+    corners = np.array([[r, g, b] for r in (0, 255) for g in (0, 255) for b in (0, 255)], dtype=np.uint8)
+    pixels = np.concatenate([corners, rng.integers(0, 256, (20000, 3), dtype=np.uint8)])
+    return pixels.reshape(1, -1, 3)
+
+
+def test_rgb_lab_round_trip_is_within_one_level(all_kinds_of_rgb):
+    back = lab.lab_to_rgb(lab.rgb_to_lab(all_kinds_of_rgb))
+    assert np.abs(np.round(back * 255) - all_kinds_of_rgb).max() <= 1
+
+
+def test_fast_luminance_equals_scikit_image(all_kinds_of_rgb):
+    expected = color.rgb2lab(all_kinds_of_rgb)[..., 0]
+    assert np.abs(lab.luminance(all_kinds_of_rgb) - expected).max() < 1e-3
+    assert np.abs(lab.luminance(all_kinds_of_rgb / 255.0) - expected).max() < 1e-3
+
+
+def test_gray_luminance_equals_replicated_rgb():
+    gray = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    expected = color.rgb2lab(np.stack([gray] * 3, axis=-1))[..., 0]
+    assert np.abs(lab.luminance(gray) - expected).max() < 1e-3
+    assert lab.luminance(np.zeros((1, 1), np.uint8))[0, 0] == pytest.approx(0.0, abs=1e-4)
+    assert lab.luminance(np.full((1, 1), 255, np.uint8))[0, 0] == pytest.approx(100.0, abs=1e-3)
+
+
+def test_fast_lab_to_srgb_matches_scikit_image_within_one_level():
+    rng = np.random.default_rng(1)
+    lightness = rng.uniform(0, 100, (300, 300)).astype(np.float32)
+    ab = rng.uniform(-128, 128, (300, 300, 2)).astype(np.float32)  # includes out-of-gamut colours
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = np.round(color.lab2rgb(np.dstack([lightness, ab]).astype(np.float64)) * 255)
+    assert np.abs(lab.lab_to_srgb8(lightness, ab).astype(int) - expected).max() <= 1
+
+
+def test_lab_to_srgb_works_in_bands_of_rows():
+    lightness = np.linspace(0, 100, 700 * 3, dtype=np.float32).reshape(700, 3)  # more rows than one band
+    ab = np.zeros((700, 3, 2), np.float32)
+    rgb = lab.lab_to_srgb8(lightness, ab)
+    assert rgb.shape == (700, 3, 3)
+    assert np.abs(rgb[..., 0].astype(int) - rgb[..., 2]).max() <= 1  # a = b = 0 is neutral gray
+    assert rgb[0, 0, 0] == 0 and rgb[-1, -1, 0] == 255
+
+
+def test_lab_to_srgb_rejects_mismatched_shapes():
+    with pytest.raises(ValueError, match="do not match"):
+        lab.lab_to_srgb8(np.zeros((4, 5), np.float32), np.zeros((5, 4, 2), np.float32))
+
+
+def test_ab_normalisation_maps_every_srgb_colour_into_minus_one_to_one(all_kinds_of_rgb):
+    ab = lab.normalize_ab(lab.rgb_to_lab(all_kinds_of_rgb)[..., 1:])
+    assert ab.min() >= -1 and ab.max() <= 1
+    assert np.allclose(lab.denormalize_ab(ab), lab.rgb_to_lab(all_kinds_of_rgb)[..., 1:])
