@@ -31,6 +31,8 @@ class ModelConfig:
 
     input_size: int = 224  # the seeds use 224 and 256; any multiple of 32 works
     decoder: str = "bottleneck"  # a key of DECODERS
+    head: str = "regression"  # "regression": tanh ab, the seeds' MSE model; "classification": ab bins, annealed mean
+    temperature: float = 0.38  # annealed-mean temperature of the classification head (Zhang et al. 2016)
     encoder_weights: str | None = "hed"  # "hed", "imagenet", a file path, or None
     encoder_weights_sha256: str | None = None  # recorded at training time: the encoder it was trained with
 
@@ -39,6 +41,10 @@ class ModelConfig:
             raise ValueError(f"input_size must be a positive multiple of 32 (VGG16 halves it 5 times), not {self.input_size}")
         if self.decoder not in DECODERS:
             raise ValueError(f"unknown decoder {self.decoder!r}; choose one of {sorted(DECODERS)}")
+        if self.head not in HEADS:
+            raise ValueError(f"unknown head {self.head!r}; choose one of {HEADS}")
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be positive, not {self.temperature}")
 
     def to_dict(self):
         return asdict(self)
@@ -137,9 +143,11 @@ def _conv(filters, name, activation="relu"):
 
 
 def build_bottleneck_decoder(config):
-    """The seeds' decoder: from the S/32 bottleneck back to SxSx2 ab in [-1, 1] (tanh).
+    """The seeds' decoder: from the S/32 bottleneck back to SxSx2 ab in [-1, 1].
 
-    Convolutions, one transposed convolution and four 2x upsamplings, ReLU throughout.
+    Convolutions, one transposed convolution and 2x upsamplings, ReLU throughout. The
+    regression head ends as the seeds do (tanh, 2 channels, full size); the classification
+    head predicts ab bins at S/4, as Zhang et al. do, and upsamples their annealed mean.
     """
     cells = config.input_size // 32
     features = keras.Input((cells, cells, 512), name="block5_pool")
@@ -149,25 +157,90 @@ def build_bottleneck_decoder(config):
     x = _conv(64, "decoder_conv3")(x)
     x = layers.UpSampling2D(2, name="decoder_up2")(x)
     x = _conv(64, "decoder_conv4")(x)
-    x = layers.UpSampling2D(2, name="decoder_up3")(x)
-    x = _conv(32, "decoder_conv5")(x)
-    x = layers.UpSampling2D(2, name="decoder_up4")(x)
-    x = _conv(16, "decoder_conv6")(x)
-    x = layers.UpSampling2D(2, name="decoder_up5")(x)
-    ab = _conv(2, "ab", activation="tanh")(x)
+    x = layers.UpSampling2D(2, name="decoder_up3")(x)  # S/4
+    if config.head == "classification":
+        x = _conv(64, "decoder_conv5")(x)
+        logits = layers.Conv2D(len(AB_BINS), 1, name="ab_logits")(x)
+        ab = AnnealedMean(AB_BINS / lab.AB_SCALE, config.temperature, name="annealed_mean")(logits)
+        ab = layers.UpSampling2D(4, interpolation="bilinear", name="ab")(ab)
+    else:
+        x = _conv(32, "decoder_conv5")(x)
+        x = layers.UpSampling2D(2, name="decoder_up4")(x)
+        x = _conv(16, "decoder_conv6")(x)
+        x = layers.UpSampling2D(2, name="decoder_up5")(x)
+        ab = _conv(2, "ab", activation="tanh")(x)
     return keras.Model(features, ab, name="decoder")
 
 
 DECODERS = {"bottleneck": build_bottleneck_decoder}
+HEADS = ("regression", "classification")
 
 
 def build_decoder(config):
     return DECODERS[config.decoder](config)
 
 
+def training_outputs(decoder, config):
+    """What the loss sees: ab for regression, the bin logits for classification."""
+    if config.head == "classification":
+        return keras.Model(decoder.input, decoder.get_layer("ab_logits").output, name="decoder_logits")
+    return decoder
+
+
 def build_colorizer(config, decoder=None):
     """The whole model, L in and ab out: encoder (rebuilt, frozen) then decoder (given or new)."""
     encoder = build_encoder(config)
     decoder = decoder if decoder is not None else build_decoder(config)
+    if config.head == "classification":
+        decoder.get_layer("annealed_mean").temperature.assign(config.temperature)
     lightness = keras.Input(encoder.input.shape[1:], name="lightness")
     return keras.Model(lightness, decoder(encoder(lightness)), name="colorizer")
+
+
+def gamut_bins(spacing=10, limit=110):
+    """Centres of the ab grid cells (in Lab units) that some sRGB colour reaches, as in Zhang et al.
+
+    A cell counts when its centre is inside the sRGB gamut at any lightness L = 0..100.
+    """
+    steps = np.arange(-limit, limit + 1, spacing, dtype=np.float64)
+    a, b, lightness = np.meshgrid(steps, steps, np.arange(1, 100, 1.0), indexing="ij")
+    fy = (lightness + 16) / 116
+    xyz = np.stack([fy + a / 500, fy, fy - b / 200], axis=-1)
+    xyz = np.where(xyz > 6 / 29, xyz**3, 3 * (6 / 29) ** 2 * (xyz - 4 / 29)) * lab.WHITE_D65
+    linear = xyz @ lab._XYZ_TO_LINEAR_RGB.T.astype(np.float64)
+    in_gamut = np.all((linear >= 0) & (linear <= 1), axis=-1).any(axis=-1)
+    return np.stack([a[..., 0][in_gamut], b[..., 0][in_gamut]], axis=-1).astype(np.float32)
+
+
+AB_BINS = gamut_bins()
+
+
+def nearest_bin_table(bins=AB_BINS, spacing=10, limit=110):
+    """For each cell of the ab grid (rounded a, b), the index of the nearest in-gamut bin: a lookup, not a search."""
+    steps = np.arange(-limit, limit + 1, spacing, dtype=np.float32)
+    grid = np.stack(np.meshgrid(steps, steps, indexing="ij"), axis=-1).reshape(-1, 1, 2)
+    return np.argmin(((grid - bins[None]) ** 2).sum(-1), axis=1).astype(np.int32)
+
+
+@keras.saving.register_keras_serializable(package="colorizer")
+class AnnealedMean(layers.Layer):
+    """ab from bin logits: the mean of the bins under softmax(logits / T) (Zhang et al.'s annealed mean).
+
+    T = 1 is the plain mean (greyish, like MSE); smaller T moves towards the most likely
+    colour (vivid). T is a variable so it can be tuned after training without rebuilding.
+    """
+
+    def __init__(self, bins, temperature=0.38, **kwargs):
+        super().__init__(**kwargs)
+        self.bins = np.asarray(bins, dtype=np.float32)
+        self.temperature = self.add_weight(
+            shape=(), initializer=keras.initializers.Constant(temperature), trainable=False, name="temperature"
+        )
+        self._initial_temperature = float(temperature)
+
+    def call(self, logits):
+        probabilities = keras.ops.softmax(logits / self.temperature, axis=-1)
+        return keras.ops.einsum("...q,qc->...c", probabilities, keras.ops.convert_to_tensor(self.bins))
+
+    def get_config(self):
+        return {**super().get_config(), "bins": self.bins.tolist(), "temperature": self._initial_temperature}

@@ -1,0 +1,231 @@
+"""Training data: find colour photos, keep the good ones, split them, augment them, cache features.
+
+The pipeline cleans its own data: unreadable files are skipped and listed, near-grayscale
+photos are dropped (they teach the model to paint grey), exact duplicates are dropped, and
+the train/validation split follows each file's content hash, so a photo never changes side
+when files are added. The frozen encoder then runs once per (augmented) photo and its
+features are cached on disk in float16, so the decoder trains without running VGG16 again.
+"""
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from . import lab
+from .images import IMAGE_SUFFIXES
+
+NEAR_GRAY_CHROMA = 2.0  # mean chroma (Lab units) below one just-noticeable difference (~2.3): a gray photo
+GRAY_TWIN_FOLDERS = {"color": "gray", "class 0": "class 1"}  # the seeds' layouts: colour folder -> its gray twin
+TRAINING_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+
+
+@dataclass
+class Photo:
+    path: Path
+    sha256: str
+
+
+@dataclass
+class DatasetScan:
+    """The outcome of `scan_dataset`: what trains, what validates, and what was left out and why."""
+
+    train: list = field(default_factory=list)
+    validation: list = field(default_factory=list)
+    unreadable: list = field(default_factory=list)  # (path, reason)
+    near_gray: list = field(default_factory=list)  # paths
+    duplicates: list = field(default_factory=list)  # (path, path of the copy that was kept)
+
+    def summary(self):
+        return (
+            f"{len(self.train)} train, {len(self.validation)} validation; skipped {len(self.unreadable)} unreadable, "
+            f"{len(self.near_gray)} near-grayscale, {len(self.duplicates)} duplicates"
+        )
+
+
+def find_training_images(root):
+    """Colour photos under `root`, recursively; a seed layout's gray twin folder is left out."""
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"training data folder not found: {root}")
+    skipped = set()
+    for folder in [root, *sorted(p for p in root.rglob("*") if p.is_dir())]:
+        for colour, gray in GRAY_TWIN_FOLDERS.items():
+            if (folder / colour).is_dir() and (folder / gray).is_dir():
+                skipped.add((folder / gray).resolve())
+    files = []
+    for path in sorted(root.rglob("*")):
+        if path.suffix.lower() in TRAINING_SUFFIXES and path.is_file():
+            if not any(parent.resolve() in skipped for parent in path.parents):
+                files.append(path)
+    return files
+
+
+def mean_chroma(rgb):
+    """Mean of sqrt(a^2 + b^2) over a small copy of the photo: how colourful it is at all."""
+    small = np.asarray(Image.fromarray(rgb).resize((64, 64), Image.BILINEAR))
+    ab = lab.rgb_to_lab(small)[..., 1:]
+    return float(np.hypot(ab[..., 0], ab[..., 1]).mean())
+
+
+def is_validation(sha256, validation_percent):
+    """Deterministic by content: the same photo lands on the same side, whatever else is in the folder."""
+    return int(sha256[:8], 16) % 100 < validation_percent
+
+
+def scan_dataset(root, validation_percent=5, progress=None):
+    """Read every photo once: hash it, check it decodes, check it has colour; then split."""
+    result, seen = DatasetScan(), {}
+    files = find_training_images(root)
+    for path in progress(files) if progress else files:
+        data = path.read_bytes()
+        sha256 = hashlib.sha256(data).hexdigest()
+        if sha256 in seen:
+            result.duplicates.append((path, seen[sha256]))
+            continue
+        try:
+            rgb = read_rgb(path)
+        except (OSError, SyntaxError, ValueError) as error:
+            result.unreadable.append((path, str(error) or type(error).__name__))
+            continue
+        seen[sha256] = path
+        if mean_chroma(rgb) < NEAR_GRAY_CHROMA:
+            result.near_gray.append(path)
+            continue
+        side = result.validation if is_validation(sha256, validation_percent) else result.train
+        side.append(Photo(path, sha256))
+    return result
+
+
+def read_rgb(path):
+    """A training photo as RGB uint8, EXIF orientation applied; raises on damaged files."""
+    with Image.open(path) as image:
+        image.load()
+        return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+
+
+@dataclass
+class Augmentation:
+    """One seed's rotations and flips, plus random resized crops."""
+
+    max_rotation: float = 10.0  # degrees
+    min_crop_area: float = 0.5  # fraction of the (rotated) photo
+    flip: bool = True
+
+    def __call__(self, rgb, size, rng):
+        image = Image.fromarray(rgb)
+        angle = rng.uniform(-self.max_rotation, self.max_rotation)
+        if angle:
+            image = _rotate_without_corners(image, angle)
+        width, height = image.size
+        area = width * height * rng.uniform(self.min_crop_area, 1.0)
+        aspect = math.exp(rng.uniform(math.log(3 / 4), math.log(4 / 3)))
+        crop_w = min(width, max(1, round(math.sqrt(area * aspect))))
+        crop_h = min(height, max(1, round(math.sqrt(area / aspect))))
+        left = int(rng.integers(0, width - crop_w + 1))
+        top = int(rng.integers(0, height - crop_h + 1))
+        image = image.resize((size, size), Image.BICUBIC, box=(left, top, left + crop_w, top + crop_h))
+        if self.flip and rng.random() < 0.5:
+            image = ImageOps.mirror(image)
+        return np.asarray(image)
+
+
+def _rotate_without_corners(image, angle):
+    """Rotate, then keep the largest centred rectangle of the same shape with no empty corners."""
+    width, height = image.size
+    radians = math.radians(abs(angle))
+    scale = 1.0 / (math.cos(radians) + max(width, height) / min(width, height) * math.sin(radians))
+    rotated = image.rotate(angle, Image.BICUBIC)
+    keep_w, keep_h = width * scale, height * scale
+    left, top = (width - keep_w) / 2, (height - keep_h) / 2
+    return rotated.crop((round(left), round(top), round(left + keep_w), round(top + keep_h)))
+
+
+def training_pair(rgb, size):
+    """A photo resized to the model's input: (L, SxSx1 float32; ab, SxSx2 in Lab units)."""
+    if rgb.shape[:2] != (size, size):
+        rgb = np.asarray(Image.fromarray(rgb).resize((size, size), Image.BICUBIC))
+    photo_lab = lab.rgb_to_lab(rgb)
+    return photo_lab[..., :1], photo_lab[..., 1:]
+
+
+class FeatureCache:
+    """Encoder features (float16) and ab targets (int8, Lab units) of every training sample, on disk.
+
+    Filled in chunks and resumable: an interrupted run continues where it stopped. The
+    folder's key covers everything the contents depend on, so a changed setting makes a new cache.
+    """
+
+    def __init__(self, folder, samples, feature_shape, size):
+        self.folder = Path(folder)
+        self.count, self.feature_shape, self.size = samples, tuple(feature_shape), size
+
+    @staticmethod
+    def key(**settings):
+        return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    @property
+    def done(self):
+        path = self.folder / "progress.json"
+        return json.loads(path.read_text())["done"] if path.exists() else 0
+
+    def _arrays(self, mode):
+        shapes = {
+            "features": ((self.count, *self.feature_shape), np.float16),
+            "ab": ((self.count, self.size, self.size, 2), np.int8),
+        }
+        arrays = {}
+        for name, (shape, dtype) in shapes.items():
+            path = self.folder / f"{name}.npy"
+            if mode == "w+" and not path.exists():
+                arrays[name] = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=shape)
+            else:
+                arrays[name] = np.load(path, mmap_mode="r+" if mode == "w+" else "r")
+        return arrays
+
+    def fill(self, make_batch, encoder, batch_size=32, progress=None):
+        """Compute what is missing: make_batch(start, stop) -> (L batch, ab batch); the encoder gives features."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        arrays = self._arrays("w+")
+        start = self.done
+        bar = progress(total=self.count, initial=start) if progress else None
+        while start < self.count:
+            stop = min(start + batch_size * 8, self.count)
+            lightness, ab = make_batch(start, stop)
+            for first in range(0, stop - start, batch_size):
+                chunk = slice(first, first + batch_size)
+                arrays["features"][start + first : start + first + len(lightness[chunk])] = encoder.predict_on_batch(
+                    lightness[chunk]
+                ).astype(np.float16)
+            arrays["ab"][start:stop] = np.clip(np.round(ab), -128, 127).astype(np.int8)
+            for array in arrays.values():
+                array.flush()
+            _write_json_atomically(self.folder / "progress.json", {"done": stop})
+            if bar:
+                bar.update(stop - start)
+            start = stop
+        if bar:
+            bar.close()
+
+    def load(self):
+        """(features float16, ab int8) as read-only memory maps."""
+        if self.done < self.count:
+            raise RuntimeError(f"feature cache {self.folder} is incomplete ({self.done} of {self.count})")
+        arrays = self._arrays("r")
+        return arrays["features"], arrays["ab"]
+
+
+def _write_json_atomically(path, document):
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(document, indent=2))
+    os.replace(partial, path)
+
+
+def sample_rng(seed, sha256, variant):
+    """Each photo's augmentation depends on the seed and its content, not on its place in the list."""
+    return np.random.default_rng([seed, int(sha256[:12], 16), variant])

@@ -1,0 +1,193 @@
+"""Measure colorizers against the truth: python -m colorizer.evaluate --data DIR [--model M ...]
+
+Per set of photos, at full resolution and at 256x256 (as papers report): PSNR (RGB uint8,
+peak 255), SSIM, mean CIEDE2000, colourfulness (Hasler and Suesstrunk) and |dCF| against
+the truth, with the gray baseline (a = b = 0, the truth's own L) beside every model.
+Writes results.json, results.md and a contact sheet (gray, each model, truth).
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+from skimage.color import deltaE_ciede2000
+from skimage.metrics import structural_similarity
+
+from . import lab
+from .images import IMAGE_SUFFIXES
+
+GRAY_BASELINE = "gray baseline"
+TRUTH = "truth"
+PAPER_SIZE = 256
+
+
+def colourfulness(rgb):
+    """Hasler and Suesstrunk's colourfulness, as in ../shared/data/README.md."""
+    rgb = np.asarray(rgb, dtype=np.float64)
+    rg = np.abs(rgb[..., 0] - rgb[..., 1])
+    yb = np.abs((rgb[..., 0] + rgb[..., 1]) / 2 - rgb[..., 2])
+    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+
+
+def psnr(truth, output):
+    mse = np.mean((np.asarray(truth, np.float64) - np.asarray(output, np.float64)) ** 2)
+    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
+
+
+def image_metrics(truth, output, truth_lab=None):
+    """Every metric of one output against its truth (both RGB uint8 of the same size)."""
+    truth_lab = lab.rgb_to_lab(truth) if truth_lab is None else truth_lab
+    return {
+        "psnr": psnr(truth, output),
+        "ssim": float(structural_similarity(truth, output, channel_axis=2, data_range=255)),
+        "ciede2000": float(deltaE_ciede2000(truth_lab, lab.rgb_to_lab(output)).mean()),
+        "cf": colourfulness(output),
+        "delta_cf": abs(colourfulness(output) - colourfulness(truth)),
+    }
+
+
+def find_sets(folders):
+    """{set name: photo paths}: a folder of photos is one set; a folder of such folders is several."""
+    sets = {}
+    for folder in map(Path, folders):
+        if not folder.is_dir():
+            raise FileNotFoundError(f"evaluation data folder not found: {folder}")
+        photos = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if photos:
+            sets[folder.name] = photos
+        for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+            sub_photos = sorted(p for p in sub.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            if sub_photos:
+                sets[sub.name] = sub_photos
+    if not sets:
+        raise FileNotFoundError(f"no photos found in {', '.join(map(str, folders))}")
+    return sets
+
+
+def load_truth(path, size):
+    image = Image.open(path).convert("RGB")
+    if size != "full":
+        image = image.resize((size, size), Image.BICUBIC)
+    return np.asarray(image)
+
+
+def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=None, keep=0):
+    """{size: {set: {row: mean metrics}}} for the gray baseline and each colorizer; also up to
+    `keep` example outputs per set (at the first size) for a contact sheet."""
+    results, examples = {}, {}
+    for size in sizes:
+        size_key = str(size)
+        results[size_key] = {}
+        for set_name, paths in sets.items():
+            paths = paths[:limit] if limit else paths
+            rows = {name: [] for name in [GRAY_BASELINE, *colorizers]}
+            truth_cf = []
+            iterator = progress(paths, desc=f"{set_name} @ {size_key}") if progress else paths
+            for index, path in enumerate(iterator):
+                truth = load_truth(path, size)
+                truth_lab = lab.rgb_to_lab(truth)
+                truth_cf.append(colourfulness(truth))
+                outputs = {GRAY_BASELINE: lab.lab_to_srgb8(truth_lab[..., 0], np.zeros_like(truth_lab[..., 1:]))}
+                for name, colorizer in colorizers.items():
+                    outputs[name] = np.asarray(colorizer.colorize(truth))
+                for name, output in outputs.items():
+                    rows[name].append(image_metrics(truth, output, truth_lab))
+                if size == sizes[0] and index < keep:
+                    examples.setdefault(set_name, []).append({**outputs, TRUTH: truth})
+            table = {name: _mean(values) for name, values in rows.items()}
+            table[TRUTH] = {"cf": float(np.mean(truth_cf))}
+            table["_photos"] = len(paths)
+            results[size_key][set_name] = table
+    return results, examples
+
+
+def _mean(rows):
+    return {key: float(np.mean([row[key] for row in rows])) for key in rows[0]}
+
+
+def markdown_table(results):
+    lines = []
+    for size, sets in results.items():
+        for set_name, table in sets.items():
+            lines += [
+                f"**{set_name}** ({table['_photos']} photos, {'full resolution' if size == 'full' else f'{size}x{size}'})",
+                "",
+                "| | PSNR (dB) | SSIM | CIEDE2000 | CF | dCF |",
+                "|---|---|---|---|---|---|",
+            ]
+            for name, metrics in table.items():
+                if name in (TRUTH, "_photos"):
+                    continue
+                lines.append(
+                    f"| {name} | {metrics['psnr']:.2f} | {metrics['ssim']:.4f} | {metrics['ciede2000']:.2f} "
+                    f"| {metrics['cf']:.1f} | {metrics['delta_cf']:.1f} |"
+                )
+            lines += [f"| {TRUTH} | | | | {table[TRUTH]['cf']:.1f} | |", ""]
+    return "\n".join(lines)
+
+
+def contact_sheet(examples, columns, thumb=200):
+    """A grid: one row per example photo, columns gray, each model, truth; labelled on top."""
+    rows = [row for set_rows in examples.values() for row in set_rows]
+    label_height = 18
+    sheet = Image.new("RGB", (thumb * len(columns), label_height + thumb * len(rows)), "white")
+    draw = ImageDraw.Draw(sheet)
+    for column, name in enumerate(columns):
+        draw.text((column * thumb + 4, 3), name, fill="black")
+    for row_index, row in enumerate(rows):
+        for column, name in enumerate(columns):
+            image = Image.fromarray(row[name])
+            image.thumbnail((thumb, thumb))
+            sheet.paste(image, (column * thumb + (thumb - image.width) // 2, label_height + row_index * thumb + (thumb - image.height) // 2))
+    return sheet
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m colorizer.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", nargs="+", required=True, metavar="DIR", help="a folder of colour photos, or a folder of such folders (one set each)")
+    parser.add_argument(
+        "--model", nargs="+", default=None, metavar="[LABEL=]FOLDER_OR_HUB_ID",
+        help="models to compare (default: the shipped weights/); LABEL= names a row",
+    )
+    parser.add_argument("--output", type=Path, default=Path("results"), help="folder for results.json, results.md and contact_sheet.png")
+    parser.add_argument("--sizes", nargs="+", default=["full", str(PAPER_SIZE)], help="'full' and/or square sizes (default: full 256)")
+    parser.add_argument("--limit", type=int, default=None, help="at most this many photos per set (quick checks)")
+    parser.add_argument("--examples", type=int, default=3, help="photos per set on the contact sheet")
+    return parser.parse_args(argv)
+
+
+def load_models(specs):
+    from .pipeline import Colorizer
+
+    models = {}
+    for spec in specs or [None]:
+        label, _, name = (spec or "").rpartition("=")
+        name = name or None
+        label = label or (Path(name).name if name else "shipped")
+        models[label] = Colorizer.from_pretrained(name)
+    return models
+
+
+def main(argv=None):
+    from tqdm import tqdm
+
+    args = parse_args(argv)
+    sizes = tuple(size if size == "full" else int(size) for size in args.sizes)
+    sets = find_sets(args.data)
+    models = load_models(args.model)
+    results, examples = evaluate(models, sets, sizes, args.limit, progress=lambda it, desc: tqdm(it, desc=desc, disable=None), keep=args.examples)
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    table = markdown_table(results)
+    (args.output / "results.md").write_text(table + "\n")
+    contact_sheet(examples, [GRAY_BASELINE, *models, TRUTH]).save(args.output / "contact_sheet.png")
+    print(table)
+    print(f"wrote {args.output / 'results.json'}, {args.output / 'results.md'}, {args.output / 'contact_sheet.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Data hygiene, the seeds' layouts, a stable split, augmentation, the feature cache."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from colorizer import data
+
+
+def colour_photo(seed, size=48):
+    """A small, clearly colourful photo: smooth random colour fields."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 256, (4, 4, 3)).astype(np.uint8)
+    return np.asarray(Image.fromarray(base).resize((size, size), Image.BILINEAR))
+
+
+def write(path, pixels):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+@pytest.fixture
+def messy_folder(tmp_path):
+    root = tmp_path / "photos"
+    for index in range(12):
+        write(root / f"p{index:02d}.png", colour_photo(index))
+    write(root / "nested" / "deeper" / "n.jpg", colour_photo(99))
+    (root / "copy.png").write_bytes((root / "p03.png").read_bytes())  # exact duplicate
+    gray = colour_photo(5)[..., :1].repeat(3, axis=2)
+    write(root / "gray.png", gray)
+    (root / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    (root / "notes.txt").write_text("ignored: not an image suffix")
+    return root
+
+
+def test_hygiene_finds_corrupt_gray_and_duplicate_files(messy_folder):
+    scan = data.scan_dataset(messy_folder, validation_percent=20)
+    names = lambda paths: sorted(p.name for p in paths)  # noqa: E731
+    assert names(path for path, _ in scan.unreadable) == ["broken.jpg"]
+    assert names(scan.near_gray) == ["gray.png"]
+    assert [(a.name, b.name) for a, b in scan.duplicates] in ([("p03.png", "copy.png")], [("copy.png", "p03.png")])
+    kept = names(photo.path for photo in scan.train + scan.validation)
+    assert len(kept) == 13 and "n.jpg" in kept and "gray.png" not in kept
+    assert "13 train" not in scan.summary() and "1 unreadable, 1 near-grayscale, 1 duplicates" in scan.summary()
+
+
+def test_split_is_stable_when_photos_are_added(messy_folder):
+    before = data.scan_dataset(messy_folder, validation_percent=30)
+    for index in range(100, 120):
+        write(messy_folder / f"new{index}.png", colour_photo(index))
+    after = data.scan_dataset(messy_folder, validation_percent=30)
+    side_before = {p.path.name: "val" for p in before.validation} | {p.path.name: "train" for p in before.train}
+    side_after = {p.path.name: "val" for p in after.validation} | {p.path.name: "train" for p in after.train}
+    assert all(side_after[name] == side for name, side in side_before.items())
+    assert 0 < len(after.validation) < len(after.train)
+
+
+def test_seed_layouts_use_the_colour_folder_only(tmp_path):
+    for layout in (("landscape Images", "color", "gray"), ("dataset", "class 0", "class 1")):
+        top, colour, gray = layout
+        write(tmp_path / top / colour / "a.jpg", colour_photo(1))
+        write(tmp_path / top / gray / "a.jpg", colour_photo(1)[..., :1].repeat(3, 2))
+    found = sorted(str(p.relative_to(tmp_path)) for p in data.find_training_images(tmp_path))
+    assert found == ["dataset/class 0/a.jpg", "landscape Images/color/a.jpg"]
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="training data folder not found"):
+        data.find_training_images(tmp_path / "nope")
+
+
+def test_augmentation_shape_and_determinism():
+    photo = colour_photo(7, size=64)
+    augment = data.Augmentation()
+    first = augment(photo, 32, data.sample_rng(0, "ab" * 32, 0))
+    again = augment(photo, 32, data.sample_rng(0, "ab" * 32, 0))
+    other = augment(photo, 32, data.sample_rng(1, "ab" * 32, 0))
+    assert first.shape == (32, 32, 3) and first.dtype == np.uint8
+    assert np.array_equal(first, again) and not np.array_equal(first, other)
+    # rotation never brings in empty (black) corners
+    white = np.full((64, 64, 3), 255, np.uint8)
+    for seed in range(10):
+        assert augment(white, 32, np.random.default_rng(seed)).min() > 200
+
+
+def test_feature_cache_fills_in_chunks_and_resumes(tmp_path):
+    class CountingEncoder:
+        calls = 0
+
+        def predict_on_batch(self, batch):
+            CountingEncoder.calls += 1
+            return np.repeat(batch.mean(axis=(1, 2, 3))[:, None, None, None], 4, axis=-1) * np.ones((1, 1, 1, 4))
+
+    def make_batch(start, stop):
+        lightness = np.stack([np.full((8, 8, 1), float(i)) for i in range(start, stop)])
+        return lightness, np.full((stop - start, 8, 8, 2), 3.4)
+
+    cache = data.FeatureCache(tmp_path / "c", samples=300, feature_shape=(1, 1, 4), size=8)
+    cache.fill(make_batch, CountingEncoder(), batch_size=32)
+    features, ab = cache.load()
+    assert features.dtype == np.float16 and ab.dtype == np.int8
+    assert features[299, 0, 0, 0] == 299 and (ab == 3).all()
+    calls = CountingEncoder.calls
+    cache.fill(make_batch, CountingEncoder(), batch_size=32)  # complete: nothing recomputed
+    assert CountingEncoder.calls == calls

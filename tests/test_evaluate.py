@@ -1,0 +1,39 @@
+"""The evaluation's metrics and outputs."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from colorizer import evaluate
+
+from test_data import colour_photo, write
+
+
+def test_metrics_of_known_images():
+    photo = colour_photo(4, size=64)
+    same = evaluate.image_metrics(photo, photo)
+    assert same["psnr"] == float("inf") and same["ssim"] == pytest.approx(1.0) and same["ciede2000"] == pytest.approx(0.0, abs=1e-4)
+    assert same["delta_cf"] == 0
+    gray = np.repeat(photo.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
+    assert evaluate.colourfulness(gray) == pytest.approx(0.0, abs=1e-9)
+    assert evaluate.colourfulness(photo) > 10
+    off_by_one = np.clip(photo.astype(int) + 1, 0, 255).astype(np.uint8)
+    assert evaluate.psnr(photo, off_by_one) == pytest.approx(48.13, abs=0.3)
+
+
+def test_evaluate_command_writes_json_table_and_sheet(tmp_path, tiny_weights):
+    for set_name in ("setA", "setB"):
+        for index in range(3):
+            write(tmp_path / "sets" / set_name / f"{index}.png", colour_photo(index, size=40 + index))
+    code = evaluate.main(["--data", str(tmp_path / "sets"), "--model", f"tiny={tiny_weights}", "--output", str(tmp_path / "out"), "--sizes", "full", "32", "--examples", "2"])
+    assert code == 0
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert set(results) == {"full", "32"} and set(results["full"]) == {"setA", "setB"}
+    table = results["full"]["setA"]
+    assert table["gray baseline"]["cf"] < 1 and table["tiny"]["cf"] > table["gray baseline"]["cf"]
+    assert table["truth"]["cf"] > 10
+    sheet = Image.open(tmp_path / "out" / "contact_sheet.png")
+    assert sheet.size == (200 * 3, 18 + 200 * 4)  # gray, tiny, truth x 2 sets x 2 examples
+    assert "| gray baseline |" in (tmp_path / "out" / "results.md").read_text()

