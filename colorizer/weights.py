@@ -151,12 +151,14 @@ def download_from_hub(repo_id, revision=None):
 
 
 def push_to_hub(folder, repo_id, token=None, private=None, commit_message="Upload colorizer weights"):
-    """Create the model repo if needed and upload a weights folder; returns the commit URL."""
-    from huggingface_hub import create_repo, upload_folder
+    """Create the model repo if needed and upload a weights folder; returns the commit URL.
+
+    The token comes from `token`, else HF_TOKEN, else the saved `hf auth login`.
+    """
+    from huggingface_hub import HfApi
 
     read_config(folder)  # refuse to upload something that is not a weights folder
-    create_repo(repo_id, token=token, private=private, exist_ok=True)
-    commit = upload_folder(
-        repo_id=repo_id, folder_path=str(folder), token=token, commit_message=commit_message, allow_patterns=HUB_FILES
-    )
+    api = HfApi(token=token)
+    api.create_repo(repo_id, private=private, exist_ok=True)
+    commit = api.upload_folder(repo_id=repo_id, folder_path=str(folder), commit_message=commit_message, allow_patterns=HUB_FILES)
     return commit.commit_url
