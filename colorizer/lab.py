@@ -3,7 +3,8 @@
 Every normalisation constant of the project lives here. The training data and the
 evaluation use scikit-image's conversions; inference at a photo's full resolution uses
 the two fast float32 functions below (`luminance` and `lab_to_srgb8`), which the tests
-check against scikit-image.
+check against scikit-image. `lab_to_srgb8` also maps colours outside sRGB back inside
+without touching L.
 """
 
 import functools
@@ -112,11 +113,38 @@ def _cie_f_inverse(t):
     return np.where(t > 6.0 / 29.0, t * t * t, _KAPPA * (t - 4.0 / 29.0))
 
 
+def _lab_to_linear_rgb(lightness, a, b):
+    fy = (lightness + 16.0) / 116.0
+    fx = fy + a / 500.0
+    fz = np.maximum(fy - b / 200.0, 0.0)
+    xyz = np.stack([_cie_f_inverse(fx), _cie_f_inverse(fy), _cie_f_inverse(fz)], axis=-1)
+    return (xyz * WHITE_D65) @ _XYZ_TO_LINEAR_RGB.T
+
+
+def _outside_gamut(linear):
+    return ((linear < -1e-6) | (linear > 1.0 + 1e-6)).any(axis=-1)
+
+
+def _reduce_chroma_into_gamut(lightness, a, b, steps=12):
+    """For colours outside sRGB, the largest fraction s of their chroma that fits, by bisection.
+
+    Scaling a and b together keeps L and the hue; clipping RGB instead would change L.
+    """
+    low, high = np.zeros_like(a), np.ones_like(a)
+    for _ in range(steps):
+        middle = (low + high) / 2
+        fits = ~_outside_gamut(_lab_to_linear_rgb(lightness, middle * a, middle * b))
+        low = np.where(fits, middle, low)
+        high = np.where(fits, high, middle)
+    return _lab_to_linear_rgb(lightness, low * a, low * b)
+
+
 def lab_to_srgb8(lightness, ab):
     """Full-resolution L (HxW) and a, b (HxWx2, Lab units) to an sRGB uint8 photo (HxWx3).
 
-    The same arithmetic as scikit-image's lab2rgb (Z clipped at 0, RGB clipped to [0, 1]),
-    in float32 and in bands of rows spread over the CPU cores, so a 24 MP photo needs
+    In-gamut colours get scikit-image's lab2rgb arithmetic, in float32. A colour outside
+    sRGB loses chroma until it fits, keeping its L and hue (lab2rgb clips RGB, which
+    changes L). Works in bands of rows spread over the CPU cores, so a 24 MP photo needs
     little extra memory and a 1 MP photo takes about 20 ms.
     """
     lightness = np.asarray(lightness, dtype=np.float32)
@@ -127,11 +155,11 @@ def lab_to_srgb8(lightness, ab):
 
     def convert_band(top):
         rows = slice(top, top + _ROWS_PER_CHUNK)
-        fy = (lightness[rows] + 16.0) / 116.0
-        fx = fy + ab[rows, :, 0] / 500.0
-        fz = np.maximum(fy - ab[rows, :, 1] / 200.0, 0.0)
-        xyz = np.stack([_cie_f_inverse(fx), _cie_f_inverse(fy), _cie_f_inverse(fz)], axis=-1)
-        linear = (xyz * WHITE_D65) @ _XYZ_TO_LINEAR_RGB.T
+        band_l, band_a, band_b = lightness[rows], ab[rows, :, 0], ab[rows, :, 1]
+        linear = _lab_to_linear_rgb(band_l, band_a, band_b)
+        outside = _outside_gamut(linear)
+        if outside.any():
+            linear[outside] = _reduce_chroma_into_gamut(band_l[outside], band_a[outside], band_b[outside])
         steps = np.clip(linear, 0.0, 1.0)
         steps *= _TABLE_STEPS
         out[rows] = _BYTE_OF_LINEAR[(steps + 0.5).astype(np.uint16)]
