@@ -1,0 +1,31 @@
+"""The shipped model in weights/, through the command users run."""
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data
+
+from colorizer.__main__ import main
+from colorizer.lab import luminance, rgb_to_lab
+from colorizer.weights import DEFAULT_MODEL
+
+from conftest import psnr
+
+pytestmark = pytest.mark.skipif(
+    not (DEFAULT_MODEL / "config.json").exists(), reason=f"no shipped model in {DEFAULT_MODEL} (train one with train.py)"
+)
+
+
+def test_cli_colorizes_a_1024x768_photo_keeping_its_lightness(tmp_path):
+    photo = Image.fromarray(data.coffee()).resize((1024, 768), Image.BICUBIC).convert("L")  # public-domain test photo
+    photo.save(tmp_path / "photo.jpg", quality=95)
+
+    assert main([str(tmp_path / "photo.jpg"), "--output", str(tmp_path / "out")]) == 0
+
+    result = Image.open(tmp_path / "out" / "photo.png")
+    assert result.size == (1024, 768) and result.mode == "RGB"
+    result_lab = rgb_to_lab(np.asarray(result))
+    gray = np.asarray(Image.open(tmp_path / "photo.jpg"))
+    assert psnr(luminance(gray), result_lab[..., 0], peak=100) >= 45
+    chroma = np.hypot(result_lab[..., 1], result_lab[..., 2])
+    assert chroma.mean() > 3  # real colour, not a tinted gray
