@@ -121,22 +121,39 @@ def _lab_to_linear_rgb(lightness, a, b):
     return (xyz * WHITE_D65) @ _XYZ_TO_LINEAR_RGB.T
 
 
+_GAMUT_TOLERANCE = 1e-4  # linear RGB this far outside [0, 1] is clipped: under 0.1 in L, even near black
+
+
 def _outside_gamut(linear):
-    return ((linear < -1e-6) | (linear > 1.0 + 1e-6)).any(axis=-1)
+    return ((linear < -_GAMUT_TOLERANCE) | (linear > 1.0 + _GAMUT_TOLERANCE)).any(axis=-1)
 
 
-def _reduce_chroma_into_gamut(lightness, a, b, steps=12):
-    """For colours outside sRGB, the largest fraction s of their chroma that fits, by bisection.
+def _reduce_chroma_into_gamut(lightness, a, b, steps=8):
+    """For colours outside sRGB, the largest fraction s of their chroma that fits, by bisection
+    (8 steps: within 1/256 of the gamut's edge). Returns their linear RGB.
 
     Scaling a and b together keeps L and the hue; clipping RGB instead would change L.
+    Y depends on L alone, so each step recomputes only X and Z.
     """
+    fy = (lightness + 16.0) / 116.0
+    y = _cie_f_inverse(fy)
+    step_a, step_b = a / 500.0, b / 200.0
+    (m_rx, m_ry, m_rz), (m_gx, m_gy, m_gz), (m_bx, m_by, m_bz) = _XYZ_TO_LINEAR_RGB * WHITE_D65
+
+    def linear_rgb(scale):
+        x = _cie_f_inverse(fy + scale * step_a)
+        z = _cie_f_inverse(np.maximum(fy - scale * step_b, 0.0))
+        return m_rx * x + m_ry * y + m_rz * z, m_gx * x + m_gy * y + m_gz * z, m_bx * x + m_by * y + m_bz * z
+
     low, high = np.zeros_like(a), np.ones_like(a)
     for _ in range(steps):
         middle = (low + high) / 2
-        fits = ~_outside_gamut(_lab_to_linear_rgb(lightness, middle * a, middle * b))
+        red, green, blue = linear_rgb(middle)
+        lowest, highest = np.minimum(np.minimum(red, green), blue), np.maximum(np.maximum(red, green), blue)
+        fits = (lowest >= -_GAMUT_TOLERANCE) & (highest <= 1.0 + _GAMUT_TOLERANCE)
         low = np.where(fits, middle, low)
         high = np.where(fits, high, middle)
-    return _lab_to_linear_rgb(lightness, low * a, low * b)
+    return np.stack(linear_rgb(low), axis=-1)
 
 
 def lab_to_srgb8(lightness, ab):

@@ -224,9 +224,13 @@ class Checkpoint(keras.callbacks.Callback):
         super().__init__()
         self.folder, self.decoder, self.patience, self.state = Path(folder), decoder, patience, state
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_started = time.perf_counter()
+
     def on_epoch_end(self, epoch, logs=None):
         loss = float(logs["val_loss"])
-        self.state["history"].append({"epoch": epoch + 1, "loss": float(logs["loss"]), "val_loss": loss})
+        seconds = round(time.perf_counter() - self.epoch_started, 1)  # kept across --resume, unlike a stopwatch
+        self.state["history"].append({"epoch": epoch + 1, "loss": float(logs["loss"]), "val_loss": loss, "seconds": seconds})
         if loss < self.state["best_val_loss"]:
             self.state.update(best_val_loss=loss, best_epoch=epoch + 1, epochs_without_progress=0)
             _save_atomically(self.decoder.save_weights, self.folder / "best.weights.h5")
@@ -333,6 +337,7 @@ def run(settings, config, resume=False, checkpoints=None):
             "skipped_duplicates": len(photos.duplicates), "train_samples": len(train[0]),
         },
         "epochs_done": state["epochs_done"], "best_epoch": state["best_epoch"], "best_val_loss": state["best_val_loss"],
+        "fit_seconds": round(sum(epoch.get("seconds", 0) for epoch in state["history"]), 1),
         "stage_seconds": stopwatch.stages,
     }
     with stopwatch("save: weights folder"):
@@ -384,7 +389,8 @@ Colorizes black-and-white photos in CIE Lab: the photo's own L goes in, a and b 
   ({'class-rebalanced cross-entropy over ' + str(225) + ' ab bins, annealed-mean decoding at T = ' + str(config.temperature) if config.head == 'classification' else 'tanh output, mean squared error, as in the seeds'}).
 - **Data:** {data_info['train_photos']} landscape photos (the photo half of CycleGAN's monet2photo), {data_info['validation_photos']} held out
   for validation; {data_info['skipped_near_gray']} near-grayscale photos and {data_info['skipped_duplicates']} duplicates were skipped.
-- **Training:** {training['epochs_done']} epochs (best: {training['best_epoch']}), {sum(training['stage_seconds'].values()) / 60:.0f} minutes on 2 CPU cores.
+- **Training:** {training['epochs_done']} epochs (best: {training['best_epoch']}) of the decoder on features cached once
+  ({data_info['train_samples']} augmented photos): {training['fit_seconds'] / 60:.0f} minutes of fitting on 2 CPU cores.
 
 ## Validation (held-out split, 256x256 photos)
 

@@ -86,6 +86,7 @@ def test_run_writes_a_loadable_folder_with_metrics_and_card(tmp_path):
     config = json.loads((folder / "config.json").read_text())
     assert config["training"]["data"]["train_photos"] + config["training"]["data"]["validation_photos"] == 24
     assert set(config["training"]["stage_seconds"]) >= {"scan: hygiene and split", "fit: decoder, classification loss"}
+    assert config["training"]["fit_seconds"] > 0 and "minutes of fitting" in card
     colorizer = Colorizer.from_pretrained(folder)
     assert colorizer.config.head == "classification"
     assert colorizer.colorize(colour_photo(1, size=50)).size == (50, 50)
