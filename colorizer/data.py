@@ -10,7 +10,6 @@ features are cached on disk in float16, so the decoder trains without running VG
 import hashlib
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from . import lab
-from .images import IMAGE_SUFFIXES
+from .files import write_atomically
 
 NEAR_GRAY_CHROMA = 2.0  # mean chroma (Lab units) below one just-noticeable difference (~2.3): a gray photo
 GRAY_TWIN_FOLDERS = {"color": "gray", "class 0": "class 1"}  # the seeds' layouts: colour folder -> its gray twin
@@ -26,7 +25,9 @@ TRAINING_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
 
 @dataclass
-class Photo:
+class TrainingPhoto:
+    """A usable training photo and the sha256 of its bytes (which decides its split and augmentation)."""
+
     path: Path
     sha256: str
 
@@ -98,7 +99,7 @@ def scan_dataset(root, validation_percent=5, progress=None):
             result.near_gray.append(path)
             continue
         side = result.validation if is_validation(sha256, validation_percent) else result.train
-        side.append(Photo(path, sha256))
+        side.append(TrainingPhoto(path, sha256))
     return result
 
 
@@ -205,7 +206,7 @@ class FeatureCache:
             arrays["ab"][start:stop] = np.clip(np.round(ab), -128, 127).astype(np.int8)
             for array in arrays.values():
                 array.flush()
-            _write_json_atomically(self.folder / "progress.json", {"done": stop})
+            write_json_atomically(self.folder / "progress.json", {"done": stop})
             if bar:
                 bar.update(stop - start)
             start = stop
@@ -220,10 +221,8 @@ class FeatureCache:
         return arrays["features"], arrays["ab"]
 
 
-def _write_json_atomically(path, document):
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(document, indent=2))
-    os.replace(partial, path)
+def write_json_atomically(path, document):
+    write_atomically(path, lambda partial: partial.write_text(json.dumps(document, indent=2)))
 
 
 def sample_rng(seed, sha256, variant):

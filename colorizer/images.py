@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import lab
+from .files import write_atomically
 
 MAX_PIXELS = 50_000_000  # 50 MP: above this a photo is refused before it is decoded
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif")
@@ -173,10 +174,5 @@ def save_png(image, path):
     """
     import imagecodecs
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = imagecodecs.png_encode(np.asarray(image), level=1, filter=imagecodecs.PNG.FILTER.PAETH)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
-    return path
+    return write_atomically(path, lambda partial: partial.write_bytes(data))

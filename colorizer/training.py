@@ -17,6 +17,7 @@ import numpy as np
 from tqdm import tqdm
 
 from . import data
+from .files import write_atomically
 from .lab import AB_SCALE
 from .model import AB_BINS, build_encoder, encoder_fingerprint, nearest_bin_table
 
@@ -233,25 +234,19 @@ class Checkpoint(keras.callbacks.Callback):
         self.state["history"].append({"epoch": epoch + 1, "loss": float(logs["loss"]), "val_loss": loss, "seconds": seconds})
         if loss < self.state["best_val_loss"]:
             self.state.update(best_val_loss=loss, best_epoch=epoch + 1, epochs_without_progress=0)
-            _save_atomically(self.decoder.save_weights, self.folder / "best.weights.h5")
+            write_atomically(self.folder / "best.weights.h5", self.decoder.save_weights)
         else:
             self.state["epochs_without_progress"] += 1
         self.state["epochs_done"] = epoch + 1
-        _save_atomically(self.decoder.save_weights, self.folder / "last.weights.h5")
-        _save_atomically(
-            lambda path: np.savez(path, *[np.asarray(v) for v in self.model.optimizer.variables]),
+        write_atomically(self.folder / "last.weights.h5", self.decoder.save_weights)
+        write_atomically(
             self.folder / "optimizer.npz",
+            lambda path: np.savez(path, *[np.asarray(v) for v in self.model.optimizer.variables]),
         )
-        data._write_json_atomically(self.folder / "state.json", self.state)  # last: marks the epoch complete
+        data.write_json_atomically(self.folder / "state.json", self.state)  # last: marks the epoch complete
         if self.state["epochs_without_progress"] >= self.patience:
             print(f"early stop: no better validation loss for {self.patience} epochs")
             self.model.stop_training = True
-
-
-def _save_atomically(save, path):
-    partial = path.with_name(f"partial-{path.name}")  # keeps the suffix that Keras and numpy check
-    save(partial)
-    partial.replace(path)
 
 
 def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resume=False):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from colorizer import Colorizer, ModelConfig
 from colorizer.model import build_decoder
@@ -49,3 +50,16 @@ def gradient_image(width, height):
 def psnr(reference, test, peak):
     mse = np.mean((np.asarray(reference, np.float64) - np.asarray(test, np.float64)) ** 2)
     return float("inf") if mse == 0 else 10 * np.log10(peak**2 / mse)
+
+
+def colour_photo(seed, size=48):
+    """A small, clearly colourful photo: smooth random colour fields."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 256, (4, 4, 3)).astype(np.uint8)
+    return np.asarray(Image.fromarray(base).resize((size, size), Image.BILINEAR))
+
+
+def write(path, pixels):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(pixels).save(path)
+    return path

@@ -2,22 +2,10 @@
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from colorizer import data
 
-
-def colour_photo(seed, size=48):
-    """A small, clearly colourful photo: smooth random colour fields."""
-    rng = np.random.default_rng(seed)
-    base = rng.integers(0, 256, (4, 4, 3)).astype(np.uint8)
-    return np.asarray(Image.fromarray(base).resize((size, size), Image.BILINEAR))
-
-
-def write(path, pixels):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(pixels).save(path)
-    return path
+from conftest import colour_photo, write
 
 
 @pytest.fixture

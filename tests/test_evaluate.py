@@ -8,7 +8,7 @@ from PIL import Image
 
 from colorizer import evaluate
 
-from test_data import colour_photo, write
+from conftest import colour_photo, write
 
 
 def test_metrics_of_known_images():

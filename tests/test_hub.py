@@ -13,9 +13,8 @@ import pytest
 from colorizer import Colorizer, WeightsError
 from colorizer.weights import DECODER_FILE, push_to_hub
 
-from conftest import gradient_image
+from conftest import colour_photo, gradient_image, write
 from fake_hub import FakeHub
-from test_data import colour_photo, write
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,7 +17,7 @@ from colorizer.training import (
     run,
 )
 
-from test_data import colour_photo, write
+from conftest import colour_photo, write
 
 
 def tiny_cache(count, seed):

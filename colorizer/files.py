@@ -1,0 +1,17 @@
+"""Writing files so that an interruption never leaves half a file under the final name."""
+
+import os
+from pathlib import Path
+
+
+def write_atomically(path, save):
+    """Call save(partial_path), then rename the finished file into place (atomic on one filesystem).
+
+    The partial name keeps the real suffix, which Keras and numpy check when saving.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"partial-{path.name}")
+    save(partial)
+    os.replace(partial, path)
+    return path
