@@ -113,7 +113,8 @@ def _cie_f_inverse(t):
     return np.where(t > 6.0 / 29.0, t * t * t, _KAPPA * (t - 4.0 / 29.0))
 
 
-def _lab_to_linear_rgb(lightness, a, b):
+def lab_to_linear_rgb(lightness, a, b):
+    """Lab to linear (not yet gamma-encoded) sRGB, unclipped: values outside [0, 1] are out of gamut."""
     fy = (lightness + 16.0) / 116.0
     fx = fy + a / 500.0
     fz = np.maximum(fy - b / 200.0, 0.0)
@@ -173,7 +174,7 @@ def lab_to_srgb8(lightness, ab):
     def convert_band(top):
         rows = slice(top, top + _ROWS_PER_CHUNK)
         band_l, band_a, band_b = lightness[rows], ab[rows, :, 0], ab[rows, :, 1]
-        linear = _lab_to_linear_rgb(band_l, band_a, band_b)
+        linear = lab_to_linear_rgb(band_l, band_a, band_b)
         outside = _outside_gamut(linear)
         if outside.any():
             linear[outside] = _reduce_chroma_into_gamut(band_l[outside], band_a[outside], band_b[outside])

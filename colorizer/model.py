@@ -197,17 +197,19 @@ def build_colorizer(config, decoder=None):
     return keras.Model(lightness, decoder(encoder(lightness)), name="colorizer")
 
 
-def gamut_bins(spacing=10, limit=110):
+AB_BIN_SPACING = 10  # Lab units between bin centres, as in Zhang et al.
+AB_BIN_LIMIT = 110  # bin centres run from -110 to 110 in a and in b
+AB_GRID_SIDE = 2 * AB_BIN_LIMIT // AB_BIN_SPACING + 1  # 23 centres along each axis
+
+
+def gamut_bins():
     """Centres of the ab grid cells (in Lab units) that some sRGB colour reaches, as in Zhang et al.
 
-    A cell counts when its centre is inside the sRGB gamut at any lightness L = 0..100.
+    A cell counts when its centre is inside the sRGB gamut at any lightness L = 1..99.
     """
-    steps = np.arange(-limit, limit + 1, spacing, dtype=np.float64)
+    steps = np.arange(-AB_BIN_LIMIT, AB_BIN_LIMIT + 1, AB_BIN_SPACING, dtype=np.float64)
     a, b, lightness = np.meshgrid(steps, steps, np.arange(1, 100, 1.0), indexing="ij")
-    fy = (lightness + 16) / 116
-    xyz = np.stack([fy + a / 500, fy, fy - b / 200], axis=-1)
-    xyz = np.where(xyz > 6 / 29, xyz**3, 3 * (6 / 29) ** 2 * (xyz - 4 / 29)) * lab.WHITE_D65
-    linear = xyz @ lab._XYZ_TO_LINEAR_RGB.T.astype(np.float64)
+    linear = lab.lab_to_linear_rgb(lightness, a, b)
     in_gamut = np.all((linear >= 0) & (linear <= 1), axis=-1).any(axis=-1)
     return np.stack([a[..., 0][in_gamut], b[..., 0][in_gamut]], axis=-1).astype(np.float32)
 
@@ -215,11 +217,14 @@ def gamut_bins(spacing=10, limit=110):
 AB_BINS = gamut_bins()
 
 
-def nearest_bin_table(bins=AB_BINS, spacing=10, limit=110):
-    """For each cell of the ab grid (rounded a, b), the index of the nearest in-gamut bin: a lookup, not a search."""
-    steps = np.arange(-limit, limit + 1, spacing, dtype=np.float32)
+def nearest_bin_table():
+    """For each cell of the ab grid (a, b rounded to the grid), the nearest in-gamut bin: a lookup, not a search.
+
+    Indexed by a_cell * AB_GRID_SIDE + b_cell, cells counted from -AB_BIN_LIMIT.
+    """
+    steps = np.arange(-AB_BIN_LIMIT, AB_BIN_LIMIT + 1, AB_BIN_SPACING, dtype=np.float32)
     grid = np.stack(np.meshgrid(steps, steps, indexing="ij"), axis=-1).reshape(-1, 1, 2)
-    return np.argmin(((grid - bins[None]) ** 2).sum(-1), axis=1).astype(np.int32)
+    return np.argmin(((grid - AB_BINS[None]) ** 2).sum(-1), axis=1).astype(np.int32)
 
 
 @keras.saving.register_keras_serializable(package="colorizer")

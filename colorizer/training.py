@@ -19,7 +19,7 @@ from tqdm import tqdm
 from . import data
 from .files import write_atomically
 from .lab import AB_SCALE
-from .model import AB_BINS, build_encoder, encoder_fingerprint, nearest_bin_table
+from .model import AB_BIN_LIMIT, AB_BIN_SPACING, AB_BINS, AB_GRID_SIDE, build_encoder, encoder_fingerprint, nearest_bin_table
 
 
 @dataclass
@@ -123,9 +123,10 @@ def prepare(settings, config, stopwatch):
 
 def nearest_bins(ab_normalized, ops=np):
     """Index of the nearest in-gamut bin of each normalised ab pair, by table lookup (numpy or keras.ops)."""
-    cell = ops.clip(ops.round(ab_normalized * (AB_SCALE / 10.0)), -11, 11)
-    cell = (cell.astype(np.int32) if ops is np else ops.cast(cell, "int32")) + 11
-    return ops.take(_NEAREST_BIN, cell[..., 0] * 23 + cell[..., 1])
+    half = AB_BIN_LIMIT // AB_BIN_SPACING
+    cell = ops.clip(ops.round(ab_normalized * (AB_SCALE / AB_BIN_SPACING)), -half, half)
+    cell = (cell.astype(np.int32) if ops is np else ops.cast(cell, "int32")) + half
+    return ops.take(_NEAREST_BIN, cell[..., 0] * AB_GRID_SIDE + cell[..., 1])
 
 
 _NEAREST_BIN = nearest_bin_table()
@@ -381,7 +382,7 @@ Colorizes black-and-white photos in CIE Lab: the photo's own L goes in, a and b 
 
 - **Encoder (frozen, not stored here, rebuilt on load):** {encoder}
 - **Decoder (trained, `decoder.keras`):** the seeds' bottleneck decoder with a {config.head} head
-  ({'class-rebalanced cross-entropy over ' + str(225) + ' ab bins, annealed-mean decoding at T = ' + str(config.temperature) if config.head == 'classification' else 'tanh output, mean squared error, as in the seeds'}).
+  ({'class-rebalanced cross-entropy over ' + str(len(AB_BINS)) + ' ab bins, annealed-mean decoding at T = ' + str(config.temperature) if config.head == 'classification' else 'tanh output, mean squared error, as in the seeds'}).
 - **Data:** {data_info['train_photos']} landscape photos (the photo half of CycleGAN's monet2photo), {data_info['validation_photos']} held out
   for validation; {data_info['skipped_near_gray']} near-grayscale photos and {data_info['skipped_duplicates']} duplicates were skipped.
 - **Training:** {training['epochs_done']} epochs (best: {training['best_epoch']}) of the decoder on features cached once
