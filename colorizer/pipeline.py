@@ -20,10 +20,11 @@ class Colorizer:
     >>> colorizer.colorize("old_photo.jpg").save("colour.png")
     """
 
-    def __init__(self, model, config, info=None):
+    def __init__(self, model, config, info=None, source="untrained"):
         self.model = model  # L (N x S x S x 1, 0..100) -> ab / AB_SCALE (N x S x S x 2)
         self.config = config
         self.info = info or {}  # the weights folder's config.json, if loaded from one
+        self.source = source  # where the weights came from, for messages: a folder or USER/REPO@REVISION
 
     @classmethod
     def from_pretrained(cls, name_or_path=None, revision=None):
@@ -31,7 +32,8 @@ class Colorizer:
         folder = weights.resolve(name_or_path, revision=revision)
         config, decoder, document = weights.load_folder(folder)
         weights.warn_if_encoder_differs(config)
-        return cls(build_colorizer(config, decoder), config, document)
+        source = "the shipped weights/" if name_or_path is None else str(name_or_path) + (f"@{revision}" if revision else "")
+        return cls(build_colorizer(config, decoder), config, document, source)
 
     @classmethod
     def untrained(cls, config=None, decoder=None):

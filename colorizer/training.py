@@ -30,6 +30,7 @@ class TrainingSettings:
     output: str = "weights"
     cache: str = "cache"
     loss: str = "classification"
+    rebalancing: float = 0.5  # lambda of Zhang et al.'s class rebalancing: 0 = fully rebalanced, 1 = none
     epochs: int = 5  # measured: 250 s an epoch here, so scan + cache + fit + validate fit in 60 minutes on 2 cores
     batch_size: int = 16  # as one seed
     learning_rate: float = 2e-4  # one seed's Adam learning rate
@@ -172,11 +173,13 @@ class RebalancedCrossEntropy(keras.losses.Loss):
         return cross_entropy * ops.take(self.bin_weights, bins)
 
 
-def make_loss(name, ab_targets):
+def make_loss(name, ab_targets, rebalancing=0.5):
     if name == "mse":
         return keras.losses.MeanSquaredError()
     if name == "classification":
-        return RebalancedCrossEntropy(rebalancing_weights(ab_targets))
+        if not 0.0 <= rebalancing <= 1.0:
+            raise ValueError(f"rebalancing must lie in [0, 1] (1 = no rebalancing), got {rebalancing}")
+        return RebalancedCrossEntropy(rebalancing_weights(ab_targets, lam=rebalancing))
     raise ValueError(f"unknown loss {name!r}: use 'mse' or 'classification'")
 
 
@@ -259,7 +262,7 @@ def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resum
     decoder = build_decoder(config)
     trained = training_outputs(decoder, config)
     optimizer = keras.optimizers.Adam(settings.learning_rate)
-    trained.compile(optimizer=optimizer, loss=make_loss(settings.loss, train[1]))
+    trained.compile(optimizer=optimizer, loss=make_loss(settings.loss, train[1], settings.rebalancing))
     state = {"epochs_done": 0, "best_val_loss": float("inf"), "best_epoch": 0, "epochs_without_progress": 0, "history": []}
     state_file = checkpoint_folder / "state.json"
     if resume and state_file.exists():
@@ -382,7 +385,7 @@ Colorizes black-and-white photos in CIE Lab: the photo's own L goes in, a and b 
 
 - **Encoder (frozen, not stored here, rebuilt on load):** {encoder}
 - **Decoder (trained, `decoder.keras`):** the seeds' bottleneck decoder with a {config.head} head
-  ({'class-rebalanced cross-entropy over ' + str(len(AB_BINS)) + ' ab bins, annealed-mean decoding at T = ' + str(config.temperature) if config.head == 'classification' else 'tanh output, mean squared error, as in the seeds'}).
+  ({'cross-entropy over ' + str(len(AB_BINS)) + ' ab bins with class rebalancing lambda = ' + str(training['settings']['rebalancing']) + ', annealed-mean decoding at T = ' + str(config.temperature) if config.head == 'classification' else 'tanh output, mean squared error, as in the seeds'}).
 - **Data:** {data_info['train_photos']} landscape photos (the photo half of CycleGAN's monet2photo), {data_info['validation_photos']} held out
   for validation; {data_info['skipped_near_gray']} near-grayscale photos and {data_info['skipped_duplicates']} duplicates were skipped.
 - **Training:** {training['epochs_done']} epochs (best: {training['best_epoch']}) of the decoder on features cached once

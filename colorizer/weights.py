@@ -116,6 +116,14 @@ def is_hub_id(name):
     return bool(_HUB_ID.match(str(name))) and not Path(name).exists()
 
 
+def parse_model_spec(spec):
+    """"USER/REPO@REVISION" -> ("USER/REPO", "REVISION"); a folder or a plain repo id -> (spec, None)."""
+    name, separator, revision = str(spec).rpartition("@")
+    if separator and is_hub_id(name) and revision:
+        return name, revision
+    return str(spec), None
+
+
 def resolve(name_or_path=None, revision=None):
     """A local folder for a model: the shipped one, a local path, or a Hub repo id (downloaded and cached)."""
     if name_or_path is None:

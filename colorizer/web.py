@@ -1,0 +1,133 @@
+"""The Gradio app: drop a black-and-white photo, compare gray and colour with a slider, download the PNG.
+
+`app.py` only parses its arguments and calls `launch`; everything else is here so that
+the tests can build the same page around a tiny model.
+"""
+
+import io
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import gradio as gr
+
+from . import weights
+from .images import ImageError, load_photo, save_png
+from .pipeline import Colorizer, grayscale
+
+MAX_UPLOAD = "30mb"  # a 50 MP JPEG is about 15 MB; the library refuses anything above 50 MP anyway
+CONCURRENCY = 2  # photos colorized at once: one per CPU core of a small machine (or a free Space)
+QUEUE_SIZE = 64  # requests waiting beyond this are turned away with "queue full" rather than piling up
+RESULT_LIFETIME_S = 600  # our PNGs are deleted after this; Gradio keeps its own copies for an hour
+EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.jpg"))
+
+
+def load_colorizer(spec=None):
+    """The app's model and a notice for the page: `spec` is a weights folder, USER/REPO or USER/REPO@REVISION.
+
+    If the model named cannot be loaded (offline, wrong name, damaged folder) the app
+    says so on the page and uses the shipped weights instead of failing to start.
+    """
+    if not spec:
+        return Colorizer.from_pretrained(), None
+    name, revision = weights.parse_model_spec(spec)
+    try:
+        return Colorizer.from_pretrained(name, revision=revision), None
+    except Exception as error:  # whatever went wrong, the shipped model still works
+        notice = f"Could not load the model `{spec}` ({error}). Using the shipped model instead."
+        print(f"warning: {notice}", file=sys.stderr)
+        return Colorizer.from_pretrained(), notice
+
+
+def describe_model(colorizer):
+    """One line for the page: which weights are running."""
+    config = colorizer.config
+    return f"Model: {colorizer.source} (VGG16 encoder with {config.encoder_weights} weights, {config.decoder} decoder, {config.head} head)."
+
+
+class ColorizeHandler:
+    """The `/colorize` endpoint: a photo in, (gray, colour) for the slider and the colour PNG out."""
+
+    def __init__(self, colorizer):
+        self.colorizer = colorizer
+        self.results = Path(tempfile.mkdtemp(prefix="colorizer-app-"))
+
+    def __call__(self, photo):
+        if photo is None:  # the user cleared the photo
+            return None, None
+        path, name = _upload_path_and_name(photo)
+        try:
+            photo = load_photo(_named_stream(path, name))
+            colour = self.colorizer.colorize(photo)
+        except ImageError as error:
+            raise gr.Error(str(error)) from None
+        folder = self._new_result_folder()
+        stem = Path(name).stem or "photo"
+        gray_path = save_png(grayscale(photo), folder / f"{stem}-gray.png")
+        colour_path = save_png(colour, folder / f"{stem}-colour.png")
+        return (str(gray_path), str(colour_path)), str(colour_path)
+
+    def _new_result_folder(self):
+        """A fresh folder for this request; folders older than RESULT_LIFETIME_S go (Gradio has copied them)."""
+        now = time.time()
+        for old in self.results.iterdir():
+            if now - old.stat().st_mtime > RESULT_LIFETIME_S:
+                shutil.rmtree(old, ignore_errors=True)
+        folder = self.results / uuid.uuid4().hex
+        folder.mkdir()
+        return folder
+
+
+def _upload_path_and_name(upload):
+    """Gradio passes an upload as a FileData dict (preprocess=False) or, for examples, a path."""
+    if isinstance(upload, dict):
+        return upload["path"], upload.get("orig_name") or Path(upload["path"]).name
+    return str(upload), Path(upload).name
+
+
+def _named_stream(path, name):
+    """The file's bytes under the name the user knows (not Gradio's temporary path), for error messages."""
+    stream = io.BytesIO(Path(path).read_bytes())
+    stream.name = name
+    return stream
+
+
+def build_demo(colorizer, notice=None):
+    """The page: upload on the left, gray/colour slider on the right, the full-resolution PNG below."""
+    handler = ColorizeHandler(colorizer)
+    with gr.Blocks(title="Colorizer", delete_cache=(1800, 3600)) as demo:
+        gr.Markdown(
+            "# Colorizer\n"
+            "Drop a black-and-white photo (or click, or paste one). The colour version keeps the photo's own "
+            "resolution and lightness; drag the slider to compare."
+        )
+        if notice:
+            gr.Markdown(f"**Warning:** {notice}", elem_id="model-notice")
+        with gr.Row():
+            photo = gr.Image(
+                label="Black-and-white photo", type="filepath", image_mode=None,
+                sources=["upload", "clipboard"], height=500, elem_id="photo",
+            )
+            slider = gr.ImageSlider(
+                label="Gray | colour", type="filepath", format="png", max_height=500, elem_id="result",
+            )
+        download = gr.File(label="Colour PNG, full resolution", elem_id="download")
+        gr.Markdown(describe_model(colorizer), elem_id="model-line")
+        photo.input(handler, inputs=photo, outputs=[slider, download], api_name="colorize", preprocess=False)
+        if EXAMPLES:
+            gr.Examples(
+                examples=[[str(path)] for path in EXAMPLES], inputs=photo, outputs=[slider, download],
+                fn=handler, cache_examples=True, cache_mode="lazy", api_visibility="private",
+            )
+    return demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+
+
+def launch(spec=None, server_name=None, server_port=None, **launch_options):
+    """Load the model (falling back to the shipped one) and serve the page until interrupted."""
+    colorizer, notice = load_colorizer(spec)
+    demo = build_demo(colorizer, notice)
+    demo.launch(server_name=server_name, server_port=server_port, max_file_size=MAX_UPLOAD, **launch_options)
+    return demo

@@ -1,0 +1,184 @@
+"""The app under load: start `app.py`, send parallel gradio_client clients, report speed and memory.
+
+    python scripts/load_benchmark.py [--model weights/] [--clients 20] [--photos-per-client 5]
+
+Prints the start-up time (process start to page served), throughput (photos a second),
+p50/p95 latency of a request, failures, and the server's resident memory before and
+after the load. tests/test_app.py runs the same code on a tiny model and asserts on it.
+"""
+
+import argparse
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from colorizer.lab import rgb_to_lab  # noqa: E402
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(model=None, timeout=120, environment=None):
+    """`python app.py` in a subprocess; yields (url, process, start-up seconds) once the page is served."""
+    port = free_port()
+    command = [sys.executable, str(ROOT / "app.py"), "--port", str(port)] + (["--model", str(model)] if model else [])
+    env = dict(os.environ, **(environment or {}))
+    log = tempfile.TemporaryFile()
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        while True:
+            if process.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(f"app.py exited with {process.returncode}:\n{log.read().decode(errors='replace')[-3000:]}")
+            if time.perf_counter() - start > timeout:
+                raise TimeoutError(f"app.py did not serve {url} within {timeout} s")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        yield url, process, time.perf_counter() - start
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def resident_mb(pid):
+    """The process's resident memory in MB (Linux /proc), or None elsewhere."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def make_photos(folder, sizes):
+    """Black-and-white JPEGs of the given (width, height) sizes: textured gradients."""
+    paths = []
+    for index, (width, height) in enumerate(sizes):
+        x = np.linspace(0, 1, width, dtype=np.float32)[None, :]
+        y = np.linspace(0, 1, height, dtype=np.float32)[:, None]
+        pixels = 40 + 150 * x * (1 - 0.5 * y) + 30 * np.sin(20 * x + 13 * y + index)
+        path = Path(folder) / f"photo-{index}-{width}x{height}.jpg"
+        Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(path, quality=90)
+        paths.append(path)
+    return paths
+
+
+def send_load(url, photos, clients=20, photos_per_client=5):
+    """`clients` threads, each with its own gradio_client, each colorizing `photos_per_client` photos.
+
+    Returns a list of dicts (photo, seconds, colour size or None, error or None) and the wall-clock seconds.
+    """
+    from gradio_client import Client, handle_file
+
+    results, lock = [], threading.Lock()
+
+    def one_client(index):
+        client = Client(url, verbose=False)
+        for number in range(photos_per_client):
+            photo = photos[(index * photos_per_client + number) % len(photos)]
+            start = time.perf_counter()
+            record = {"photo": photo, "size": None, "error": None}
+            try:
+                _, colour_path = client.predict(handle_file(str(photo)), api_name="/colorize")
+                with Image.open(colour_path) as colour:
+                    record["size"], record["mode"] = colour.size, colour.mode
+                    record["chroma"] = _mean_chroma(colour)
+            except Exception as error:  # every failure is counted and reported, none stops the load
+                record["error"] = repr(error)
+            record["seconds"] = time.perf_counter() - start
+            with lock:
+                results.append(record)
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=one_client, args=(index,)) for index in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, time.perf_counter() - start
+
+
+def _mean_chroma(image):
+    lab = rgb_to_lab(np.asarray(image.convert("RGB")))
+    return float(np.hypot(lab[..., 1], lab[..., 2]).mean())
+
+
+def wrong_sizes(results):
+    """The successful results whose colour PNG is not the size of the photo sent."""
+    wrong = []
+    for record in results:
+        with Image.open(record["photo"]) as photo:
+            if record["error"] is None and record["size"] != photo.size:
+                wrong.append(record)
+    return wrong
+
+
+def summarize(results, wall_seconds):
+    latencies = sorted(record["seconds"] for record in results)
+    return {
+        "requests": len(results),
+        "failed": sum(record["error"] is not None for record in results),
+        "photos_per_second": len(results) / wall_seconds,
+        "p50_s": statistics.median(latencies),
+        "p95_s": latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))],
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=None, help="weights folder or Hub id for app.py (default: shipped weights/)")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--photos-per-client", type=int, default=5)
+    args = parser.parse_args(argv)
+    sizes = [(640, 480), (800, 600), (1024, 768), (512, 512), (1280, 720)]
+    with tempfile.TemporaryDirectory() as folder, running_app(args.model) as (url, process, startup):
+        photos = make_photos(folder, sizes)
+        print(f"start-up: {startup:.1f} s from `python app.py` to the page served")
+        send_load(url, photos[:1], clients=1, photos_per_client=2)  # warm-up
+        before = resident_mb(process.pid)
+        results, wall = send_load(url, photos, args.clients, args.photos_per_client)
+        time.sleep(2)
+        after = resident_mb(process.pid)
+        summary = summarize(results, wall)
+        print(f"{summary['requests']} requests from {args.clients} clients ({', '.join(f'{w}x{h}' for w, h in sizes)}): "
+              f"{summary['failed']} failed, {summary['photos_per_second']:.2f} photos/s, "
+              f"p50 {summary['p50_s']:.2f} s, p95 {summary['p95_s']:.2f} s, wall {wall:.1f} s")
+        print(f"results with the wrong size: {len(wrong_sizes(results))}")
+        if before is not None:
+            print(f"server memory: {before:.0f} MB after warm-up, {after:.0f} MB after the load")
+        for record in results:
+            if record["error"]:
+                print("error:", record["error"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""The Gradio app: the /colorize endpoint through gradio_client, the model fallback, a real browser, load."""
+
+import base64
+import shutil
+import sys
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from colorizer import lab, weights
+from conftest import gradient_image, write
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import load_benchmark  # noqa: E402  (the load test runs the benchmark's own code)
+
+gradio = pytest.importorskip("gradio")
+from gradio_client import Client, handle_file  # noqa: E402
+from gradio_client.exceptions import AppError  # noqa: E402
+
+from colorizer import web  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def mean_chroma(image):
+    values = lab.rgb_to_lab(np.asarray(image.convert("RGB")))
+    return float(np.hypot(values[..., 1], values[..., 2]).mean())
+
+
+@pytest.fixture(scope="module")
+def served_demo(tiny_colorizer):
+    """The app's page around the tiny constant-colour model, served in this process."""
+    demo = web.build_demo(tiny_colorizer)
+    port = load_benchmark.free_port()
+    demo.launch(server_port=port, prevent_thread_lock=True, max_file_size=web.MAX_UPLOAD, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+def test_model_spec_takes_a_revision_after_at():
+    assert weights.parse_model_spec("user/colorizer@v1.2") == ("user/colorizer", "v1.2")
+    assert weights.parse_model_spec("user/colorizer") == ("user/colorizer", None)
+    assert weights.parse_model_spec("weights") == ("weights", None)
+
+
+def test_colorize_endpoint_returns_gray_colour_and_full_resolution_png(served_demo, tmp_path):
+    photo = write(tmp_path / "old photo.jpg", gradient_image(203, 117))
+    client = Client(served_demo, verbose=False)
+    (gray_path, colour_path), download_path = client.predict(handle_file(str(photo)), api_name="/colorize")
+
+    with Image.open(colour_path) as colour, Image.open(gray_path) as gray, Image.open(download_path) as download:
+        assert colour.format == download.format == "PNG"
+        assert colour.size == gray.size == download.size == (203, 117)
+        assert mean_chroma(colour) > 10  # the tiny model paints orange everywhere
+        assert mean_chroma(gray) < 1
+    assert Path(download_path).name == "old photo-colour.png"
+
+
+def test_broken_upload_gets_the_librarys_message(served_demo, tmp_path):
+    broken = tmp_path / "scan.jpg"
+    broken.write_bytes(b"\xff\xd8\xff this is not really a JPEG")
+    client = Client(served_demo, verbose=False)
+    with pytest.raises(AppError, match="scan.jpg: not an image"):
+        client.predict(handle_file(str(broken)), api_name="/colorize")
+
+
+def test_an_unloadable_model_falls_back_to_the_shipped_one_with_a_notice(monkeypatch, tiny_weights):
+    monkeypatch.setattr(weights, "DEFAULT_MODEL", tiny_weights)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    colorizer, notice = web.load_colorizer("nobody/no-such-model@v9")
+    assert colorizer.source == "the shipped weights/"
+    assert "nobody/no-such-model@v9" in notice and "shipped model" in notice
+
+    demo = web.build_demo(colorizer, notice)
+    texts = [block.get("props", {}).get("value") for block in demo.config["components"]]
+    assert any(text and notice in text for text in texts)
+
+
+def test_load_twenty_clients_five_photos_each(tiny_weights, tmp_path):
+    photos = load_benchmark.make_photos(tmp_path, [(320, 240), (257, 193), (640, 480), (100, 300), (512, 512)])
+    with load_benchmark.running_app(tiny_weights) as (url, process, startup):
+        load_benchmark.send_load(url, photos[:1], clients=1, photos_per_client=2)  # warm-up
+        before = load_benchmark.resident_mb(process.pid)
+        results, wall = load_benchmark.send_load(url, photos, clients=20, photos_per_client=5)
+        after = load_benchmark.resident_mb(process.pid)
+
+    summary = load_benchmark.summarize(results, wall)
+    print(f"start-up {startup:.1f} s; {summary}; memory {before} -> {after} MB")
+    assert summary["requests"] == 100 and summary["failed"] == 0, [r["error"] for r in results if r["error"]]
+    assert load_benchmark.wrong_sizes(results) == []
+    assert min(record["chroma"] for record in results) > 10
+    if before is not None:
+        assert after < before + 150, f"server memory grew from {before:.0f} to {after:.0f} MB"
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium); .ci/run installs it")
+def test_browser_drop_a_photo_see_the_slider_download_the_png(tmp_path):
+    """The shipped model in headless Chromium, driven as a user would: drop, look, download; then a broken file."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")
+    photo = web.EXAMPLES[0] if web.EXAMPLES else write(tmp_path / "ramp.jpg", gradient_image(480, 320))
+    with Image.open(photo) as original:
+        expected_size = original.size
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not an image at all")
+    screenshot = Path(__file__).resolve().parent.parent / "results" / "app_screenshot.png"
+    screenshot.parent.mkdir(exist_ok=True)
+
+    with load_benchmark.running_app() as (url, _, startup), sync_api.sync_playwright() as playwright:
+        print(f"app start-up: {startup:.1f} s")
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(url)
+        drop_file(page, "#photo", photo)
+        page.locator("#result img").first.wait_for(timeout=60_000)
+        link = page.locator("#download a[href]").first
+        link.wait_for(timeout=60_000)
+        with urllib.request.urlopen(link.get_attribute("href")) as response:
+            download = tmp_path / "download.png"
+            download.write_bytes(response.read())
+        with Image.open(download) as colour:
+            assert colour.format == "PNG" and colour.size == expected_size
+            assert mean_chroma(colour) > 3
+        page.screenshot(path=str(screenshot))
+        shutil.copy(screenshot, tmp_path / "screenshot.png")
+
+        page.reload()
+        page.locator("#photo input[type=file]").set_input_files(str(broken))
+        page.get_by_text("broken.jpg: not an image").first.wait_for(timeout=60_000)
+        browser.close()
+
+
+def drop_file(page, selector, path):
+    """Drag-and-drop a file onto an element, as a user dragging it from their desktop does."""
+    data = base64.b64encode(Path(path).read_bytes()).decode()
+    transfer = page.evaluate_handle(
+        """([data, name]) => {
+            const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name, {type: "image/jpeg"}));
+            return transfer;
+        }""",
+        [data, Path(path).name],
+    )
+    target = page.locator(f"{selector} [aria-label='Drop an image file here to upload']")
+    for event in ("dragenter", "dragover", "drop"):
+        target.dispatch_event(event, {"dataTransfer": transfer})
