@@ -31,6 +31,9 @@ def parse_args(argv=None):
     parser.add_argument("--batch-size", type=int, default=settings.batch_size, help="(default: %(default)s, as one seed)")
     parser.add_argument("--learning-rate", type=float, default=settings.learning_rate, help="Adam's learning rate (default: %(default)s, as one seed)")
     parser.add_argument("--patience", type=int, default=settings.patience, help="stop after this many epochs without a better validation loss")
+    parser.add_argument("--decoder", choices=["bottleneck", "unet"], default=config.decoder,
+                        help="unet: multi-scale, VGG16's block3/block4 features and L join the decoder (default); "
+                        "bottleneck: the seeds' decoder, from block5_pool alone")
     parser.add_argument("--input-size", type=int, default=config.input_size, help="model input size, a multiple of 32 (the seeds use 224 or 256)")
     parser.add_argument("--temperature", type=float, default=config.temperature, help="annealed-mean temperature (classification)")
     parser.add_argument("--encoder-weights", default=config.encoder_weights,
@@ -62,7 +65,7 @@ def main(argv=None):
     )
     try:
         encoder_weights = None if args.encoder_weights == "none" else args.encoder_weights
-        config = ModelConfig(input_size=args.input_size, encoder_weights=encoder_weights, temperature=args.temperature)
+        config = ModelConfig(decoder=args.decoder, input_size=args.input_size, encoder_weights=encoder_weights, temperature=args.temperature)
         folder = run(settings, config, resume=args.resume)
     except (ValueError, FileNotFoundError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)

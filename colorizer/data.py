@@ -158,13 +158,16 @@ def training_pair(rgb, size):
 class FeatureCache:
     """Encoder features (float16) and ab targets (int8, Lab units) of every training sample, on disk.
 
-    Filled in chunks and resumable: an interrupted run continues where it stopped. The
-    folder's key covers everything the contents depend on, so a changed setting makes a new cache.
+    One .npy file per encoder output (`feature_shapes`: {name: shape}, in the decoder's input
+    order) and one for ab. Filled in chunks and resumable: an interrupted run continues where
+    it stopped. The folder's key covers everything the contents depend on, so a changed
+    setting makes a new cache.
     """
 
-    def __init__(self, folder, samples, feature_shape, size):
+    def __init__(self, folder, samples, feature_shapes, size):
         self.folder = Path(folder)
-        self.count, self.feature_shape, self.size = samples, tuple(feature_shape), size
+        self.count, self.size = samples, size
+        self.feature_shapes = {name: tuple(shape) for name, shape in feature_shapes.items()}
 
     @staticmethod
     def key(**settings):
@@ -176,10 +179,8 @@ class FeatureCache:
         return json.loads(path.read_text())["done"] if path.exists() else 0
 
     def _arrays(self, mode):
-        shapes = {
-            "features": ((self.count, *self.feature_shape), np.float16),
-            "ab": ((self.count, self.size, self.size, 2), np.int8),
-        }
+        shapes = {name: ((self.count, *shape), np.float16) for name, shape in self.feature_shapes.items()}
+        shapes["ab"] = ((self.count, self.size, self.size, 2), np.int8)
         arrays = {}
         for name, (shape, dtype) in shapes.items():
             path = self.folder / f"{name}.npy"
@@ -199,10 +200,12 @@ class FeatureCache:
             stop = min(start + batch_size * 8, self.count)
             lightness, ab = make_batch(start, stop)
             for first in range(0, stop - start, batch_size):
-                chunk = slice(first, first + batch_size)
-                arrays["features"][start + first : start + first + len(lightness[chunk])] = encoder.predict_on_batch(
-                    lightness[chunk]
-                ).astype(np.float16)
+                batch = lightness[first : first + batch_size]
+                outputs = encoder.predict_on_batch(batch)
+                outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+                rows = slice(start + first, start + first + len(batch))
+                for name, output in zip(self.feature_shapes, outputs):
+                    arrays[name][rows] = np.asarray(output).astype(np.float16)
             arrays["ab"][start:stop] = np.clip(np.round(ab), -128, 127).astype(np.int8)
             for array in arrays.values():
                 array.flush()
@@ -214,11 +217,11 @@ class FeatureCache:
             bar.close()
 
     def load(self):
-        """(features float16, ab int8) as read-only memory maps."""
+        """([features float16, one per encoder output], ab int8) as read-only memory maps."""
         if self.done < self.count:
             raise RuntimeError(f"feature cache {self.folder} is incomplete ({self.done} of {self.count})")
         arrays = self._arrays("r")
-        return arrays["features"], arrays["ab"]
+        return [arrays[name] for name in self.feature_shapes], arrays["ab"]
 
 
 def write_json_atomically(path, document):

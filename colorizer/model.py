@@ -55,11 +55,23 @@ class ModelConfig:
         return cls(**known)
 
 
+def decoder_inputs(config):
+    """What the encoder hands the decoder, by name, in order: VGG16 layers, and for the U-Net also L at S/4."""
+    return DECODER_INPUTS[config.decoder]
+
+
+def feature_shapes(config):
+    """{name: shape} of the encoder's outputs for this config (what the feature cache stores)."""
+    size = config.input_size
+    return {name: (size // FEATURE_STRIDE[name], size // FEATURE_STRIDE[name], FEATURE_CHANNELS[name]) for name in decoder_inputs(config)}
+
+
 def build_encoder(config):
-    """L (SxSx1, 0..100) to VGG16's block5_pool features (S/32 x S/32 x 512), frozen.
+    """L (SxSx1, 0..100) to the frozen VGG16 features the decoder needs (see `decoder_inputs`).
 
     Gray is replicated into VGG16's three channels and given VGG16's own caffe preprocessing
-    inside the model, so callers only ever pass L.
+    inside the model, so callers only ever pass L. One output for the bottleneck decoder
+    (block5_pool, S/32 x S/32 x 512); a list, in `decoder_inputs` order, for the U-Net.
     """
     size = config.input_size
     lightness = keras.Input((size, size, 1), name="lightness")
@@ -69,8 +81,18 @@ def build_encoder(config):
     vgg16 = _vgg16(config)
     if len(vgg16.layers) != ENCODER_LAYERS:  # through block5_pool, as the seeds use it
         raise RuntimeError(f"expected VGG16 with {ENCODER_LAYERS} layers, got {len(vgg16.layers)}")
-    features = vgg16(caffe)
-    encoder = keras.Model(lightness, features, name="encoder")
+    names = decoder_inputs(config)
+    taps = [name for name in names if name.startswith("block")]
+    if taps == ["block5_pool"]:
+        features = {"block5_pool": vgg16(caffe)}
+    else:
+        tapped = keras.Model(vgg16.input, [vgg16.get_layer(name).output for name in taps], name="vgg16_taps")
+        features = dict(zip(taps, tapped(caffe)))
+    if "lightness_quarter" in names:  # L itself at the head's resolution: sharp edges for the colour to follow
+        scaled = layers.Rescaling(1.0 / lab.L_MAX, name="lightness_to_unit")(lightness)
+        features["lightness_quarter"] = layers.AveragePooling2D(4, name="lightness_quarter")(scaled)
+    outputs = [features[name] for name in names]
+    encoder = keras.Model(lightness, outputs[0] if len(outputs) == 1 else outputs, name="encoder")
     encoder.trainable = False
     return encoder
 
@@ -160,9 +182,7 @@ def build_bottleneck_decoder(config):
     x = layers.UpSampling2D(2, name="decoder_up3")(x)  # S/4
     if config.head == "classification":
         x = _conv(64, "decoder_conv5")(x)
-        logits = layers.Conv2D(len(AB_BINS), 1, name="ab_logits")(x)
-        ab = AnnealedMean(AB_BINS / lab.AB_SCALE, config.temperature, name="annealed_mean")(logits)
-        ab = layers.UpSampling2D(4, interpolation="bilinear", name="ab")(ab)
+        ab = _classification_head(x, config)
     else:
         x = _conv(32, "decoder_conv5")(x)
         x = layers.UpSampling2D(2, name="decoder_up4")(x)
@@ -172,7 +192,47 @@ def build_bottleneck_decoder(config):
     return keras.Model(features, ab, name="decoder")
 
 
-DECODERS = {"bottleneck": build_bottleneck_decoder}
+def _classification_head(x, config):
+    """ab-bin logits at S/4, their annealed mean, upsampled bilinearly x4 to S (Zhang et al.)."""
+    logits = layers.Conv2D(len(AB_BINS), 1, name="ab_logits")(x)
+    ab = AnnealedMean(AB_BINS / lab.AB_SCALE, config.temperature, name="annealed_mean")(logits)
+    return layers.UpSampling2D(4, interpolation="bilinear", name="ab")(ab)
+
+
+def build_unet_decoder(config):
+    """A multi-scale decoder: the bottleneck upsampled step by step, joined at each scale by
+    the frozen VGG16's own features there (block4_pool, block3_pool) and finally by L itself,
+    so that colour follows the edges the encoder sees instead of bleeding across them.
+
+    Skip features are narrowed by 1x1 convolutions first, which keeps an epoch on 2 cores
+    close to the bottleneck decoder's. Both heads work at S/4 and upsample ab bilinearly.
+    """
+    shapes = feature_shapes(config)
+    inputs = {name: keras.Input(shape, name=name) for name, shape in shapes.items()}
+    x = _conv(256, "decoder_conv1")(inputs["block5_pool"])  # S/32
+    for scale, (skip, width, filters) in enumerate([("block4_pool", 128, 128), ("block3_pool", 64, 96)], start=1):
+        x = layers.UpSampling2D(2, interpolation="bilinear", name=f"decoder_up{scale}")(x)
+        narrowed = layers.Conv2D(width, 1, activation="relu", name=f"{skip}_narrowed")(inputs[skip])
+        x = layers.Concatenate(name=f"decoder_join{scale}")([x, narrowed])
+        x = _conv(filters, f"decoder_conv{scale + 1}")(x)
+    x = layers.UpSampling2D(2, interpolation="bilinear", name="decoder_up3")(x)  # S/4
+    x = layers.Concatenate(name="decoder_join3")([x, inputs["lightness_quarter"]])
+    x = _conv(64, "decoder_conv4")(x)
+    if config.head == "classification":
+        ab = _classification_head(x, config)
+    else:
+        ab = _conv(2, "ab_quarter", activation="tanh")(x)
+        ab = layers.UpSampling2D(4, interpolation="bilinear", name="ab")(ab)
+    return keras.Model([inputs[name] for name in decoder_inputs(config)], ab, name="decoder")
+
+
+DECODERS = {"bottleneck": build_bottleneck_decoder, "unet": build_unet_decoder}
+DECODER_INPUTS = {
+    "bottleneck": ("block5_pool",),
+    "unet": ("block5_pool", "block4_pool", "block3_pool", "lightness_quarter"),
+}
+FEATURE_STRIDE = {"block5_pool": 32, "block4_pool": 16, "block3_pool": 8, "lightness_quarter": 4}
+FEATURE_CHANNELS = {"block5_pool": 512, "block4_pool": 512, "block3_pool": 256, "lightness_quarter": 1}
 HEADS = ("regression", "classification")
 
 

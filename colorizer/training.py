@@ -19,7 +19,10 @@ from tqdm import tqdm
 from . import data
 from .files import write_atomically
 from .lab import AB_SCALE
-from .model import AB_BIN_LIMIT, AB_BIN_SPACING, AB_BINS, AB_GRID_SIDE, build_encoder, encoder_fingerprint, nearest_bin_table
+from .model import (
+    AB_BIN_LIMIT, AB_BIN_SPACING, AB_BINS, AB_GRID_SIDE, build_encoder, decoder_inputs, encoder_fingerprint, feature_shapes,
+    nearest_bin_table,
+)
 
 
 @dataclass
@@ -88,9 +91,10 @@ def cache_features(settings, config, photos, augmentation, variants, stopwatch, 
         input_size=config.input_size,
         encoder=config.encoder_weights,
         encoder_sha256=encoder_fingerprint(config),
+        encoder_outputs=decoder_inputs(config),
     )
-    cells = config.input_size // 32
-    cache = data.FeatureCache(Path(settings.cache) / f"{name}-{key}", len(photos) * variants, (cells, cells, 512), config.input_size)
+    shapes = feature_shapes(config)
+    cache = data.FeatureCache(Path(settings.cache) / f"{name}-{key}", len(photos) * variants, shapes, config.input_size)
     with stopwatch(f"cache: {name} features ({cache.count} samples)"):
         if cache.done < cache.count:
             encoder = build_encoder(config)
@@ -195,19 +199,21 @@ class CachedSamples(keras.utils.PyDataset):
 
     def __init__(self, features, ab, batch_size, seed=None):
         super().__init__()
-        self.features, self.ab, self.batch_size, self.seed = features, ab, batch_size, seed
+        self.features = list(features) if isinstance(features, (list, tuple)) else [features]  # one array per decoder input
+        self.ab, self.batch_size, self.seed = ab, batch_size, seed
         self.set_epoch(0)
 
     def set_epoch(self, epoch):
-        count = len(self.features)
+        count = len(self.ab)
         self.order = np.arange(count) if self.seed is None else np.random.default_rng([self.seed, epoch]).permutation(count)
 
     def __len__(self):
-        return -(-len(self.features) // self.batch_size)
+        return -(-len(self.ab) // self.batch_size)
 
     def __getitem__(self, index):
         rows = np.sort(self.order[index * self.batch_size : (index + 1) * self.batch_size])
-        return self.features[rows].astype(np.float32), self.ab[rows].astype(np.float32) / AB_SCALE
+        features = tuple(array[rows].astype(np.float32) for array in self.features)
+        return features[0] if len(features) == 1 else features, self.ab[rows].astype(np.float32) / AB_SCALE
 
 
 class EpochOrder(keras.callbacks.Callback):
@@ -333,7 +339,7 @@ def run(settings, config, resume=False, checkpoints=None):
         "data": {
             "train_photos": len(photos.train), "validation_photos": len(photos.validation),
             "skipped_unreadable": len(photos.unreadable), "skipped_near_gray": len(photos.near_gray),
-            "skipped_duplicates": len(photos.duplicates), "train_samples": len(train[0]),
+            "skipped_duplicates": len(photos.duplicates), "train_samples": len(train[1]),
         },
         "epochs_done": state["epochs_done"], "best_epoch": state["best_epoch"], "best_val_loss": state["best_val_loss"],
         "fit_seconds": round(sum(epoch.get("seconds", 0) for epoch in state["history"]), 1),
@@ -353,6 +359,12 @@ ENCODER_DESCRIPTION = {
     "edge detection (HED, BSDS500) at a small learning rate. Not the plain ImageNet weights.",
     "imagenet": "VGG16 convolutions pretrained on ImageNet (Keras' own weights).",
     None: "a randomly initialised VGG16 (tests only).",
+}
+
+
+DECODER_DESCRIPTION = {
+    "bottleneck": "the seeds' decoder, from VGG16's block5_pool alone",
+    "unet": "a multi-scale (U-Net-like) decoder that also takes VGG16's block4_pool and block3_pool and L at 1/4 size",
 }
 
 
@@ -384,7 +396,7 @@ Colorizes black-and-white photos in CIE Lab: the photo's own L goes in, a and b 
 {config.input_size}x{config.input_size} and are upsampled onto the photo's full-resolution L.
 
 - **Encoder (frozen, not stored here, rebuilt on load):** {encoder}
-- **Decoder (trained, `decoder.keras`):** the seeds' bottleneck decoder with a {config.head} head
+- **Decoder (trained, `decoder.keras`):** {DECODER_DESCRIPTION[config.decoder]}, with a {config.head} head
   ({'cross-entropy over ' + str(len(AB_BINS)) + ' ab bins with class rebalancing lambda = ' + str(training['settings']['rebalancing']) + ', annealed-mean decoding at T = ' + str(config.temperature) if config.head == 'classification' else 'tanh output, mean squared error, as in the seeds'}).
 - **Data:** {data_info['train_photos']} landscape photos (the photo half of CycleGAN's monet2photo), {data_info['validation_photos']} held out
   for validation; {data_info['skipped_near_gray']} near-grayscale photos and {data_info['skipped_duplicates']} duplicates were skipped.

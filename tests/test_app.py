@@ -48,7 +48,7 @@ def test_model_spec_takes_a_revision_after_at():
 
 def test_colorize_endpoint_returns_gray_colour_and_full_resolution_png(served_demo, tmp_path):
     photo = write(tmp_path / "old photo.jpg", gradient_image(203, 117))
-    client = Client(served_demo, verbose=False)
+    client = Client(served_demo, verbose=False, download_files=str(tmp_path))
     (gray_path, colour_path), download_path = client.predict(handle_file(str(photo)), api_name="/colorize")
 
     with Image.open(colour_path) as colour, Image.open(gray_path) as gray, Image.open(download_path) as download:
@@ -62,7 +62,7 @@ def test_colorize_endpoint_returns_gray_colour_and_full_resolution_png(served_de
 def test_broken_upload_gets_the_librarys_message(served_demo, tmp_path):
     broken = tmp_path / "scan.jpg"
     broken.write_bytes(b"\xff\xd8\xff this is not really a JPEG")
-    client = Client(served_demo, verbose=False)
+    client = Client(served_demo, verbose=False, download_files=str(tmp_path))
     with pytest.raises(AppError, match="scan.jpg: not an image"):
         client.predict(handle_file(str(broken)), api_name="/colorize")
 
@@ -149,3 +149,16 @@ def drop_file(page, selector, path):
     target = page.locator(f"{selector} [aria-label='Drop an image file here to upload']")
     for event in ("dragenter", "dragover", "drop"):
         target.dispatch_event(event, {"dataTransfer": transfer})
+
+
+def test_readme_front_matter_makes_a_hugging_face_space():
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    _, front_matter, _ = (root / "README.md").read_text().split("---\n", 2)
+    space = yaml.safe_load(front_matter)
+    pinned = dict(line.split("==") for line in (root / "requirements.txt").read_text().splitlines() if "==" in line)
+    assert space["sdk"] == "gradio" and space["sdk_version"] == pinned["gradio"]
+    assert space["python_version"] == "3.11"
+    assert (root / space["app_file"]).is_file()
+    assert space["models"]

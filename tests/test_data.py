@@ -84,9 +84,9 @@ def test_feature_cache_fills_in_chunks_and_resumes(tmp_path):
         lightness = np.stack([np.full((8, 8, 1), float(i)) for i in range(start, stop)])
         return lightness, np.full((stop - start, 8, 8, 2), 3.4)
 
-    cache = data.FeatureCache(tmp_path / "c", samples=300, feature_shape=(1, 1, 4), size=8)
+    cache = data.FeatureCache(tmp_path / "c", samples=300, feature_shapes={"block5_pool": (1, 1, 4)}, size=8)
     cache.fill(make_batch, CountingEncoder(), batch_size=32)
-    features, ab = cache.load()
+    (features,), ab = cache.load()
     assert features.dtype == np.float16 and ab.dtype == np.int8
     assert features[299, 0, 0, 0] == 299 and (ab == 3).all()
     calls = CountingEncoder.calls

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from colorizer import Colorizer, ModelConfig
-from colorizer.model import AB_BINS
+from colorizer.model import AB_BINS, feature_shapes
 from colorizer.training import (
     RebalancedCrossEntropy,
     Stopwatch,
@@ -20,10 +20,12 @@ from colorizer.training import (
 from conftest import colour_photo, write
 
 
-def tiny_cache(count, seed):
+def tiny_cache(count, seed, config=None):
+    """What the feature cache would hold for `config` (default: the 32-pixel bottleneck model): random."""
+    config = config or ModelConfig(input_size=32, encoder_weights=None)
     rng = np.random.default_rng(seed)
-    features = rng.normal(size=(count, 1, 1, 512)).astype(np.float16)
-    ab = rng.integers(-40, 40, size=(count, 32, 32, 2)).astype(np.int8)
+    features = [rng.normal(size=(count, *shape)).astype(np.float16) for shape in feature_shapes(config).values()]
+    ab = rng.integers(-40, 40, size=(count, config.input_size, config.input_size, 2)).astype(np.int8)
     return features, ab
 
 
@@ -44,10 +46,11 @@ def test_rebalanced_cross_entropy_prefers_the_right_bin():
     assert float(loss(target, right)) < 0.01 < float(loss(target, np.zeros_like(right)))
 
 
-@pytest.mark.parametrize("loss", ["mse", "classification"])
-def test_resume_equals_an_uninterrupted_run(tmp_path, loss):
-    config = ModelConfig(input_size=32, encoder_weights=None, head="regression" if loss == "mse" else "classification")
-    train, validation = tiny_cache(24, 0), tiny_cache(6, 1)
+@pytest.mark.parametrize("loss, decoder", [("mse", "bottleneck"), ("classification", "bottleneck"), ("classification", "unet")])
+def test_resume_equals_an_uninterrupted_run(tmp_path, loss, decoder):
+    head = "regression" if loss == "mse" else "classification"
+    config = ModelConfig(input_size=32, encoder_weights=None, head=head, decoder=decoder)
+    train, validation = tiny_cache(24, 0, config), tiny_cache(6, 1, config)
     settings = TrainingSettings(loss=loss, epochs=2, batch_size=8, patience=5, seed=3)
 
     straight, _ = fit(settings, config, train, validation, tmp_path / "straight", Stopwatch())
