@@ -30,7 +30,7 @@ class ModelConfig:
     """Everything needed to rebuild the model's architecture; stored in a weights folder's config.json."""
 
     input_size: int = 224  # the seeds use 224 and 256; any multiple of 32 works
-    decoder: str = "bottleneck"  # a key of DECODERS
+    decoder: str = "unet"  # a key of DECODERS: "unet" (multi-scale, shipped) or "bottleneck" (the seeds')
     head: str = "regression"  # "regression": tanh ab, the seeds' MSE model; "classification": ab bins, annealed mean
     temperature: float = 0.38  # annealed-mean temperature of the classification head (Zhang et al. 2016)
     encoder_weights: str | None = "hed"  # "hed", "imagenet", a file path, or None

@@ -13,7 +13,7 @@ CONSTANT_AB = (0.12, 0.10)
 
 
 def tiny_config():
-    return ModelConfig(input_size=32, encoder_weights=None)
+    return ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck")
 
 
 def constant_decoder(config, ab=CONSTANT_AB):

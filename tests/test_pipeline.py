@@ -57,7 +57,7 @@ def test_paths_pil_and_arrays_give_the_same_result(tiny_colorizer, tmp_path):
 
 
 def test_batch_equals_one_by_one():
-    config = ModelConfig(input_size=32, encoder_weights=None)
+    config = ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck")
     colorizer = Colorizer.untrained(config)  # random decoder: every photo gets its own colours
     photos = [gradient_image(40 + 7 * i, 30 + 3 * i) for i in range(5)]
     batch = colorizer.colorize_batch(photos, batch_size=2)
@@ -74,7 +74,7 @@ def test_grayscale_shows_what_the_model_sees():
 
 
 def test_encoder_is_vgg16_through_block5_pool_and_frozen():
-    encoder = build_encoder(ModelConfig(input_size=64, encoder_weights=None))
+    encoder = build_encoder(ModelConfig(input_size=64, encoder_weights=None, decoder="bottleneck"))
     vgg16 = encoder.get_layer("vgg16")
     assert len(vgg16.layers) == ENCODER_LAYERS
     assert vgg16.layers[-1].name == "block5_pool"
@@ -85,7 +85,7 @@ def test_encoder_is_vgg16_through_block5_pool_and_frozen():
 def test_hed_encoder_weights_are_copied_by_layer_name():
     import h5py
 
-    encoder = build_encoder(ModelConfig(input_size=32, encoder_weights="hed"))
+    encoder = build_encoder(ModelConfig(input_size=32, encoder_weights="hed", decoder="bottleneck"))
     vgg16 = encoder.get_layer("vgg16")
     with h5py.File(hed_weights_path(), "r") as stored:
         assert np.array_equal(vgg16.get_layer("block1_conv1").get_weights()[0], stored["block1/layers/conv2d/vars/0"][()])

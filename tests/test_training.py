@@ -22,7 +22,7 @@ from conftest import colour_photo, write
 
 def tiny_cache(count, seed, config=None):
     """What the feature cache would hold for `config` (default: the 32-pixel bottleneck model): random."""
-    config = config or ModelConfig(input_size=32, encoder_weights=None)
+    config = config or ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck")
     rng = np.random.default_rng(seed)
     features = [rng.normal(size=(count, *shape)).astype(np.float16) for shape in feature_shapes(config).values()]
     ab = rng.integers(-40, 40, size=(count, config.input_size, config.input_size, 2)).astype(np.int8)
@@ -66,7 +66,7 @@ def test_resume_equals_an_uninterrupted_run(tmp_path, loss, decoder):
 
 
 def test_early_stopping(tmp_path):
-    config = ModelConfig(input_size=32, encoder_weights=None)
+    config = ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck")
     settings = TrainingSettings(loss="mse", epochs=30, batch_size=8, patience=1, learning_rate=0.5, seed=0)
     _, state = fit(settings, config, tiny_cache(16, 0), tiny_cache(4, 1), tmp_path / "run", Stopwatch())
     assert state["epochs_done"] < 30
@@ -80,7 +80,7 @@ def test_run_writes_a_loadable_folder_with_metrics_and_card(tmp_path):
         data=str(tmp_path / "photos"), output=str(tmp_path / "weights"), cache=str(tmp_path / "cache"),
         loss="classification", epochs=1, batch_size=8, validation_percent=25,
     )
-    folder = run(settings, ModelConfig(input_size=32, encoder_weights=None))
+    folder = run(settings, ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck"))
     metrics = json.loads((folder / "metrics.json").read_text())
     assert set(metrics["model"]) == {"psnr", "ssim", "ciede2000", "cf", "delta_cf"}
     card = (folder / "README.md").read_text()
@@ -99,7 +99,7 @@ def test_temperature_changes_vividness(tmp_path):
     from colorizer.model import build_decoder
     from colorizer.weights import save_folder
 
-    config = ModelConfig(input_size=32, encoder_weights=None, head="classification")
+    config = ModelConfig(input_size=32, encoder_weights=None, head="classification", decoder="bottleneck")
     decoder = build_decoder(config)
     logits = decoder.get_layer("ab_logits")
     kernel, bias = logits.get_weights()
