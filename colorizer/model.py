@@ -83,11 +83,8 @@ def build_encoder(config):
         raise RuntimeError(f"expected VGG16 with {ENCODER_LAYERS} layers, got {len(vgg16.layers)}")
     names = decoder_inputs(config)
     taps = [name for name in names if name.startswith("block")]
-    if taps == ["block5_pool"]:
-        features = {"block5_pool": vgg16(caffe)}
-    else:
-        tapped = keras.Model(vgg16.input, [vgg16.get_layer(name).output for name in taps], name="vgg16_taps")
-        features = dict(zip(taps, tapped(caffe)))
+    tapped = keras.Model(vgg16.input, [vgg16.get_layer(name).output for name in taps], name="vgg16")
+    features = dict(zip(taps, tapped(caffe)))
     if "lightness_quarter" in names:  # L itself at the head's resolution: sharp edges for the colour to follow
         scaled = layers.Rescaling(1.0 / lab.L_MAX, name="lightness_to_unit")(lightness)
         features["lightness_quarter"] = layers.AveragePooling2D(4, name="lightness_quarter")(scaled)

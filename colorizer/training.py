@@ -143,7 +143,7 @@ def pool_to_head(ab, factor=4):
     return ab.reshape(n, height // factor, factor, width // factor, factor, 2).mean(axis=(2, 4))
 
 
-def rebalancing_weights(ab_targets, lam=0.5, sample_limit=2000):
+def rebalancing_weights(ab_targets, lam, sample_limit=2000):
     """Zhang et al.'s class rebalancing: rare (colourful) ab bins weigh more than common (greyish) ones.
 
     w ~ 1 / ((1 - lam) * p + lam / Q), scaled so that the expected weight under p is 1;
@@ -177,7 +177,7 @@ class RebalancedCrossEntropy(keras.losses.Loss):
         return cross_entropy * ops.take(self.bin_weights, bins)
 
 
-def make_loss(name, ab_targets, rebalancing=0.5):
+def make_loss(name, ab_targets, rebalancing):
     if name == "mse":
         return keras.losses.MeanSquaredError()
     if name == "classification":

@@ -26,7 +26,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from colorizer.lab import rgb_to_lab  # noqa: E402
+from colorizer.data import mean_chroma  # noqa: E402
 
 
 def free_port():
@@ -112,7 +112,7 @@ def send_load(url, photos, clients=20, photos_per_client=5):
                 _, colour_path = client.predict(handle_file(str(photo)), api_name="/colorize")
                 with Image.open(colour_path) as colour:
                     record["size"], record["mode"] = colour.size, colour.mode
-                    record["chroma"] = _mean_chroma(colour)
+                    record["chroma"] = mean_chroma(np.asarray(colour.convert("RGB")))
             except Exception as error:  # every failure is counted and reported, none stops the load
                 record["error"] = repr(error)
             record["seconds"] = time.perf_counter() - start
@@ -128,11 +128,6 @@ def send_load(url, photos, clients=20, photos_per_client=5):
     wall_seconds = time.perf_counter() - start
     downloads.cleanup()
     return results, wall_seconds
-
-
-def _mean_chroma(image):
-    lab = rgb_to_lab(np.asarray(image.convert("RGB")))
-    return float(np.hypot(lab[..., 1], lab[..., 2]).mean())
 
 
 def wrong_sizes(results):

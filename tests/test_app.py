@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorizer import lab, weights
+from colorizer import data, weights
 from conftest import gradient_image, write
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
@@ -26,8 +26,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 def mean_chroma(image):
-    values = lab.rgb_to_lab(np.asarray(image.convert("RGB")))
-    return float(np.hypot(values[..., 1], values[..., 2]).mean())
+    return data.mean_chroma(np.asarray(image.convert("RGB")))
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,7 @@ def tiny_cache(count, seed, config=None):
 def test_rare_colours_weigh_more():
     ab = np.zeros((10, 32, 32, 2), np.int8)
     ab[:, :4, :4] = [60, 60]  # a few vivid pixels among grey ones
-    weights = rebalancing_weights(ab)
+    weights = rebalancing_weights(ab, lam=0.5)
     grey, vivid = nearest_bins(np.array([[0.0, 0.0], [60 / 128, 60 / 128]]))
     assert weights[vivid] > 5 * weights[grey]
     assert len(weights) == len(AB_BINS)
