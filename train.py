@@ -27,6 +27,9 @@ def parse_args(argv=None):
     parser.add_argument("--rebalancing", type=float, default=settings.rebalancing,
                         help="class rebalancing lambda for --loss classification: 0 weighs rare (vivid) colours most, "
                         "1 not at all (default: %(default)s)")
+    parser.add_argument("--colour-weight", type=float, default=settings.colour_weight,
+                        help="for --loss classification: weight, per Lab unit, of the distance between the decoded colour and "
+                        "the photo's, added to the cross-entropy; 0 = cross-entropy alone (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=settings.epochs, help="most epochs (default: %(default)s)")
     parser.add_argument("--batch-size", type=int, default=settings.batch_size, help="(default: %(default)s, as one seed)")
     parser.add_argument("--learning-rate", type=float, default=settings.learning_rate, help="Adam's learning rate (default: %(default)s, as one seed)")
@@ -59,7 +62,8 @@ def main(argv=None):
     from colorizer.weights import push_to_hub
 
     settings = TrainingSettings(
-        data=args.data, output=args.output, cache=args.cache, loss=args.loss, rebalancing=args.rebalancing, epochs=args.epochs,
+        data=args.data, output=args.output, cache=args.cache, loss=args.loss, rebalancing=args.rebalancing,
+        colour_weight=args.colour_weight, epochs=args.epochs,
         batch_size=args.batch_size, learning_rate=args.learning_rate, augmentations=args.augmentations,
         validation_percent=args.validation_percent, patience=args.patience, seed=args.seed, max_photos=args.max_photos,
     )

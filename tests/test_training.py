@@ -46,6 +46,16 @@ def test_rebalanced_cross_entropy_prefers_the_right_bin():
     assert float(loss(target, right)) < 0.01 < float(loss(target, np.zeros_like(right)))
 
 
+def test_colour_term_adds_the_decoded_colours_distance():
+    """A confident wrong bin costs the cross-entropy plus colour_weight x its distance in Lab units."""
+    target = np.full((1, 8, 8, 2), 30 / 128, np.float32)
+    wrong = np.zeros((1, 2, 2, len(AB_BINS)), np.float32)
+    wrong[..., nearest_bins(np.array([-30 / 128, -30 / 128]))] = 50.0  # all mass on (-30, -30)
+    plain = float(RebalancedCrossEntropy(np.ones(len(AB_BINS), np.float32))(target, wrong))
+    with_colour = float(RebalancedCrossEntropy(np.ones(len(AB_BINS), np.float32), colour_weight=0.1)(target, wrong))
+    assert with_colour - plain == pytest.approx(0.1 * np.hypot(60, 60), rel=0.01)
+
+
 @pytest.mark.parametrize("loss, decoder", [("mse", "bottleneck"), ("classification", "bottleneck"), ("classification", "unet")])
 def test_resume_equals_an_uninterrupted_run(tmp_path, loss, decoder):
     head = "regression" if loss == "mse" else "classification"
