@@ -284,6 +284,12 @@ def nearest_bin_table():
     return np.argmin(((grid - AB_BINS[None]) ** 2).sum(-1), axis=1).astype(np.int32)
 
 
+def annealed_mean(logits, bins, temperature):
+    """The mean of the bins (Q x 2) under softmax(logits / T): the colour the model shows; the layer and the loss share it."""
+    probabilities = keras.ops.softmax(logits / temperature, axis=-1)
+    return keras.ops.einsum("...q,qc->...c", probabilities, keras.ops.convert_to_tensor(bins))
+
+
 @keras.saving.register_keras_serializable(package="colorizer")
 class AnnealedMean(layers.Layer):
     """ab from bin logits: the mean of the bins under softmax(logits / T) (Zhang et al.'s annealed mean).
@@ -301,8 +307,7 @@ class AnnealedMean(layers.Layer):
         self._initial_temperature = float(temperature)
 
     def call(self, logits):
-        probabilities = keras.ops.softmax(logits / self.temperature, axis=-1)
-        return keras.ops.einsum("...q,qc->...c", probabilities, keras.ops.convert_to_tensor(self.bins))
+        return annealed_mean(logits, self.bins, self.temperature)
 
     def get_config(self):
         return {**super().get_config(), "bins": self.bins.tolist(), "temperature": self._initial_temperature}

@@ -20,7 +20,7 @@ from . import data
 from .files import write_atomically
 from .lab import AB_SCALE
 from .model import (
-    AB_BIN_LIMIT, AB_BIN_SPACING, AB_BINS, AB_GRID_SIDE, build_encoder, decoder_inputs, encoder_fingerprint, feature_shapes,
+    AB_BIN_LIMIT, AB_BIN_SPACING, AB_BINS, AB_GRID_SIDE, annealed_mean, build_encoder, decoder_inputs, encoder_fingerprint, feature_shapes,
     nearest_bin_table,
 )
 
@@ -35,7 +35,7 @@ class TrainingSettings:
     loss: str = "classification"
     rebalancing: float = 0.8  # lambda of Zhang et al.'s class rebalancing: 0 = fully rebalanced, 1 = none
     colour_weight: float = 0.15  # weight of the decoded colour's distance (per Lab unit) beside the cross-entropy
-    epochs: int = 4  # measured: 330 s an epoch (U-Net) here, so scan + cache + fit + validate fit in 60 minutes on 2 cores
+    epochs: int = 4  # measured: 350 s an epoch (U-Net) here; scan + cache + fit + validate took 58.2 minutes on 2 cores
     batch_size: int = 16  # as one seed
     learning_rate: float = 2e-4  # one seed's Adam learning rate
     augmentations: int = 1  # augmented copies of each training photo in the cache
@@ -174,10 +174,12 @@ class RebalancedCrossEntropy(keras.losses.Loss):
     that is actually shown (the annealed mean at `temperature`) to stay close to the photo's.
     """
 
-    def __init__(self, weights, colour_weight=0.0, temperature=0.38, name="rebalanced_cross_entropy", **kwargs):
+    def __init__(self, weights, colour_weight=0.0, temperature=None, name="rebalanced_cross_entropy", **kwargs):
         super().__init__(name=name, **kwargs)
+        if colour_weight and temperature is None:
+            raise ValueError("the colour term needs the annealed-mean temperature the model decodes with")
         self.bin_weights = np.asarray(weights, dtype=np.float32)
-        self.colour_weight, self.temperature = float(colour_weight), float(temperature)
+        self.colour_weight, self.temperature = float(colour_weight), temperature
         self.bin_centres = np.asarray(AB_BINS, dtype=np.float32)  # Lab units
 
     def call(self, y_true, y_pred):
@@ -188,13 +190,13 @@ class RebalancedCrossEntropy(keras.losses.Loss):
         loss = ops.sparse_categorical_crossentropy(bins, y_pred, from_logits=True) * ops.take(self.bin_weights, bins)
         if self.colour_weight:  # on every other row and column: a quarter of the cost, the same mean in expectation
             logits, truth = y_pred[:, ::2, ::2], pooled[:, ::2, ::2] * AB_SCALE
-            decoded = ops.matmul(ops.softmax(logits / self.temperature, axis=-1), self.bin_centres)
+            decoded = annealed_mean(logits, self.bin_centres, self.temperature)
             distance = ops.sqrt(ops.sum(ops.square(decoded - truth), axis=-1) + 1.0)
             loss = ops.mean(loss, axis=(1, 2)) + self.colour_weight * ops.mean(distance, axis=(1, 2))
         return loss
 
 
-def make_loss(name, ab_targets, rebalancing, colour_weight=0.0, temperature=0.38):
+def make_loss(name, ab_targets, rebalancing, colour_weight, temperature):
     if name == "mse":
         return keras.losses.MeanSquaredError()
     if name == "classification":
@@ -391,7 +393,7 @@ DECODER_DESCRIPTION = {
 def head_description(config, settings):
     if config.head != "classification":
         return "tanh output, mean squared error, as in the seeds"
-    colour = settings.get("colour_weight", 0.0)
+    colour = settings["colour_weight"]
     return (
         f"cross-entropy over {len(AB_BINS)} ab bins with class rebalancing lambda = {settings['rebalancing']}"
         + (f", plus {colour} x the decoded colour's distance to the truth in Lab units" if colour else "")

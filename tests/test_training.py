@@ -52,7 +52,7 @@ def test_colour_term_adds_the_decoded_colours_distance():
     wrong = np.zeros((1, 2, 2, len(AB_BINS)), np.float32)
     wrong[..., nearest_bins(np.array([-30 / 128, -30 / 128]))] = 50.0  # all mass on (-30, -30)
     plain = float(RebalancedCrossEntropy(np.ones(len(AB_BINS), np.float32))(target, wrong))
-    with_colour = float(RebalancedCrossEntropy(np.ones(len(AB_BINS), np.float32), colour_weight=0.1)(target, wrong))
+    with_colour = float(RebalancedCrossEntropy(np.ones(len(AB_BINS), np.float32), colour_weight=0.1, temperature=0.38)(target, wrong))
     assert with_colour - plain == pytest.approx(0.1 * np.hypot(60, 60), rel=0.01)
 
 
