@@ -32,7 +32,7 @@ def parse_args(argv=None):
                         "the photo's, added to the cross-entropy; 0 = cross-entropy alone (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=settings.epochs, help="most epochs (default: %(default)s)")
     parser.add_argument("--batch-size", type=int, default=settings.batch_size, help="(default: %(default)s, as one seed)")
-    parser.add_argument("--learning-rate", type=float, default=settings.learning_rate, help="Adam's learning rate (default: %(default)s, as one seed)")
+    parser.add_argument("--learning-rate", type=float, default=settings.learning_rate, help="Adam's learning rate (default: %(default)s)")
     parser.add_argument("--patience", type=int, default=settings.patience, help="stop after this many epochs without a better validation loss")
     parser.add_argument("--decoder", choices=["bottleneck", "unet"], default=config.decoder,
                         help="unet: multi-scale, VGG16's block3/block4 features and L join the decoder (default); "

@@ -35,9 +35,9 @@ class TrainingSettings:
     loss: str = "classification"
     rebalancing: float = 0.8  # lambda of Zhang et al.'s class rebalancing: 0 = fully rebalanced, 1 = none
     colour_weight: float = 0.4  # weight of the decoded colour's distance (per Lab unit) beside the cross-entropy
-    epochs: int = 4  # measured: 350 s an epoch (U-Net) here; scan + cache + fit + validate took 58.2 minutes on 2 cores
+    epochs: int = 4  # measured: 280-330 s an epoch (U-Net) here; scan + cache + fit + validate took 54.5 minutes on 2 cores
     batch_size: int = 16  # as one seed
-    learning_rate: float = 5e-4  # Adam; one seed's 2e-4 reached a higher validation loss after 1 epoch (10.78 against 10.51)
+    learning_rate: float = 5e-4  # Adam; one seed's 2e-4 left a higher validation loss after 1 epoch (10.78 against 10.51)
     augmentations: int = 1  # augmented copies of each training photo in the cache
     validation_percent: int = 5
     patience: int = 3  # early stopping: epochs without a better validation loss
