@@ -4,7 +4,7 @@
     Colorizer.from_pretrained().colorize("photo.jpg").save("colour.png")
 
 The model classes import TensorFlow, which takes seconds: they load on first use, so
-`python -m colorizer --help` and the image helpers stay instant.
+`colorize --help` and the image helpers stay instant.
 """
 
 import importlib
@@ -12,11 +12,29 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of users' terminals
 
-from .images import MAX_PIXELS, ImageError, load_photo, save_png  # noqa: E402
+from .images import MAX_PIXELS, ImageError, load_photo, save_png
 
 __version__ = "0.1.0"
-_LAZY = {"Colorizer": "pipeline", "grayscale": "pipeline", "ModelConfig": "model", "WeightsError": "weights"}
-__all__ = ["Colorizer", "ModelConfig", "ImageError", "WeightsError", "MAX_PIXELS", "load_photo", "save_png", "grayscale"]
+_LAZY = {
+    "Colorizer": "pipeline",
+    "ImageProcessor": "processor",
+    "grayscale": "processor",
+    "ModelConfig": "config",
+    "TrainingSettings": "config",
+    "WeightsError": "weights",
+}
+__all__ = [
+    "MAX_PIXELS",
+    "Colorizer",
+    "ImageError",
+    "ImageProcessor",
+    "ModelConfig",
+    "TrainingSettings",
+    "WeightsError",
+    "grayscale",
+    "load_photo",
+    "save_png",
+]
 
 
 def __getattr__(name):

@@ -1,4 +1,4 @@
-"""Command line: python -m colorizer PHOTO_OR_FOLDER... --output DIR"""
+"""colorize (or python -m colorizer): PHOTO_OR_FOLDER... --output DIR"""
 
 import argparse
 import sys
@@ -11,12 +11,12 @@ from .images import MAX_PIXELS, ImageError, find_images, save_png
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m colorizer",
+        prog="colorize",
         description=(
             "Colorize black-and-white photos. Each photo is written as a colour PNG at its own "
             "resolution, keeping its own lightness; colour photos are first reduced to their lightness."
         ),
-        epilog="Example: python -m colorizer old_photos/ grandma.jpg --output coloured/",
+        epilog="Example: colorize old_photos/ grandma.jpg --output coloured/",
     )
     parser.add_argument(
         "inputs", nargs="+", metavar="PHOTO_OR_FOLDER",
@@ -28,7 +28,7 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "-m", "--model", default=None, metavar="FOLDER_OR_HUB_ID",
-        help="a weights folder or a Hugging Face Hub repo id USER/REPO (default: the shipped weights/)",
+        help="a weights folder or a Hugging Face Hub repo id USER/REPO (default: the shipped model)",
     )
     parser.add_argument("--revision", default=None, help="Hub branch, tag or commit to pin the model to (default: main)")
     parser.add_argument(

@@ -1,10 +1,11 @@
 """Training data: find colour photos, keep the good ones, split them, augment them, cache features.
 
 The pipeline cleans its own data: unreadable files are skipped and listed, near-grayscale
-photos are dropped (they teach the model to paint grey), exact duplicates are dropped, and
-the train/validation split follows each file's content hash, so a photo never changes side
-when files are added. The frozen encoder then runs once per (augmented) photo and its
-features are cached on disk in float16, so the decoder trains without running VGG16 again.
+photos are dropped (they teach the model to paint grey), exact duplicates are dropped (also
+across folders), and the train/validation split follows each file's content hash, so a photo
+never changes side when files are added. The frozen encoder then runs once per (augmented)
+photo and its features are cached on disk in float16, so the decoder trains without running
+VGG16 again.
 """
 
 import hashlib
@@ -18,10 +19,10 @@ from PIL import Image, ImageOps
 
 from . import lab
 from .files import write_atomically
+from .images import ImageError, find_image_files, read_rgb
 
 NEAR_GRAY_CHROMA = 2.0  # mean chroma (Lab units) below one just-noticeable difference (~2.3): a gray photo
-GRAY_TWIN_FOLDERS = {"color": "gray", "class 0": "class 1"}  # the seeds' layouts: colour folder -> its gray twin
-TRAINING_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+GRAY_TWIN_FOLDERS = {"color": "gray", "class 0": "class 1"}  # colour folder -> its gray twin, when both are present
 
 
 @dataclass
@@ -50,21 +51,16 @@ class DatasetScan:
 
 
 def find_training_images(root):
-    """Colour photos under `root`, recursively; a seed layout's gray twin folder is left out."""
+    """Colour photos under `root`, recursively; where a 'color' folder has a 'gray' twin, the twin is left out."""
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"training data folder not found: {root}")
-    skipped = set()
+    twins = set()
     for folder in [root, *sorted(p for p in root.rglob("*") if p.is_dir())]:
         for colour, gray in GRAY_TWIN_FOLDERS.items():
             if (folder / colour).is_dir() and (folder / gray).is_dir():
-                skipped.add((folder / gray).resolve())
-    files = []
-    for path in sorted(root.rglob("*")):
-        if path.suffix.lower() in TRAINING_SUFFIXES and path.is_file():
-            if not any(parent.resolve() in skipped for parent in path.parents):
-                files.append(path)
-    return files
+                twins.add((folder / gray).resolve())
+    return [path for path in find_image_files(root) if not any(parent.resolve() in twins for parent in path.parents)]
 
 
 def mean_chroma(rgb):
@@ -79,10 +75,11 @@ def is_validation(sha256, validation_percent):
     return int(sha256[:8], 16) % 100 < validation_percent
 
 
-def scan_dataset(root, validation_percent=5, progress=None):
-    """Read every photo once: hash it, check it decodes, check it has colour; then split."""
+def scan_dataset(roots, validation_percent=5, progress=None):
+    """Read every photo of one folder or several once: hash it, check it decodes, check it has colour; then split."""
     result, seen = DatasetScan(), {}
-    files = find_training_images(root)
+    roots = [roots] if isinstance(roots, (str, Path)) else roots
+    files = [path for root in roots for path in find_training_images(root)]
     for path in progress(files) if progress else files:
         data = path.read_bytes()
         sha256 = hashlib.sha256(data).hexdigest()
@@ -90,9 +87,9 @@ def scan_dataset(root, validation_percent=5, progress=None):
             result.duplicates.append((path, seen[sha256]))
             continue
         try:
-            rgb = read_rgb(path)
-        except (OSError, SyntaxError, ValueError) as error:
-            result.unreadable.append((path, str(error) or type(error).__name__))
+            rgb = read_rgb(data)
+        except ImageError as error:
+            result.unreadable.append((path, str(error).removeprefix("the image: ")))
             continue
         seen[sha256] = path
         if mean_chroma(rgb) < NEAR_GRAY_CHROMA:
@@ -103,22 +100,18 @@ def scan_dataset(root, validation_percent=5, progress=None):
     return result
 
 
-def read_rgb(path):
-    """A training photo as RGB uint8, EXIF orientation applied; raises on damaged files."""
-    with Image.open(path) as image:
-        image.load()
-        return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
-
-
 @dataclass
 class Augmentation:
-    """One seed's rotations and flips, plus random resized crops."""
+    """Random rotation (without empty corners), crop and flip; the crop keeps its own resolution.
+
+    The processor then resizes it to the model's input, as it does every photo.
+    """
 
     max_rotation: float = 10.0  # degrees
     min_crop_area: float = 0.5  # fraction of the (rotated) photo
     flip: bool = True
 
-    def __call__(self, rgb, size, rng):
+    def __call__(self, rgb, rng):
         image = Image.fromarray(rgb)
         angle = rng.uniform(-self.max_rotation, self.max_rotation)
         if angle:
@@ -130,7 +123,7 @@ class Augmentation:
         crop_h = min(height, max(1, round(math.sqrt(area / aspect))))
         left = int(rng.integers(0, width - crop_w + 1))
         top = int(rng.integers(0, height - crop_h + 1))
-        image = image.resize((size, size), Image.BICUBIC, box=(left, top, left + crop_w, top + crop_h))
+        image = image.crop((left, top, left + crop_w, top + crop_h))
         if self.flip and rng.random() < 0.5:
             image = ImageOps.mirror(image)
         return np.asarray(image)
@@ -147,19 +140,10 @@ def _rotate_without_corners(image, angle):
     return rotated.crop((round(left), round(top), round(left + keep_w), round(top + keep_h)))
 
 
-def training_pair(rgb, size):
-    """A photo resized to the model's input: (L, SxSx1 float32; ab, SxSx2 in Lab units)."""
-    if rgb.shape[:2] != (size, size):
-        rgb = np.asarray(Image.fromarray(rgb).resize((size, size), Image.BICUBIC))
-    photo_lab = lab.rgb_to_lab(rgb)
-    return photo_lab[..., :1], photo_lab[..., 1:]
-
-
 class FeatureCache:
     """Encoder features (float16) and ab targets (int8, Lab units) of every training sample, on disk.
 
-    One .npy file per encoder output (`feature_shapes`: {name: shape}, in the decoder's input
-    order) and one for ab. Filled in chunks and resumable: an interrupted run continues where
+    One .npy file per encoder output (`feature_shapes`: {name: shape}) and one for ab. Filled in chunks and resumable: an interrupted run continues where
     it stopped. The folder's key covers everything the contents depend on, so a changed
     setting makes a new cache.
     """
@@ -191,7 +175,7 @@ class FeatureCache:
         return arrays
 
     def fill(self, make_batch, encoder, batch_size=32, progress=None):
-        """Compute what is missing: make_batch(start, stop) -> (L batch, ab batch); the encoder gives features."""
+        """Compute what is missing: make_batch(start, stop) -> (L batch, ab batch); the encoder gives {name: features}."""
         self.folder.mkdir(parents=True, exist_ok=True)
         arrays = self._arrays("w+")
         start = self.done
@@ -201,11 +185,10 @@ class FeatureCache:
             lightness, ab = make_batch(start, stop)
             for first in range(0, stop - start, batch_size):
                 batch = lightness[first : first + batch_size]
-                outputs = encoder.predict_on_batch(batch)
-                outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+                outputs = encoder.predict_on_batch(batch)  # {name: features}
                 rows = slice(start + first, start + first + len(batch))
-                for name, output in zip(self.feature_shapes, outputs):
-                    arrays[name][rows] = np.asarray(output).astype(np.float16)
+                for name in self.feature_shapes:
+                    arrays[name][rows] = np.asarray(outputs[name]).astype(np.float16)
             arrays["ab"][start:stop] = np.clip(np.round(ab), -128, 127).astype(np.int8)
             for array in arrays.values():
                 array.flush()
@@ -217,11 +200,11 @@ class FeatureCache:
             bar.close()
 
     def load(self):
-        """([features float16, one per encoder output], ab int8) as read-only memory maps."""
+        """({name: features float16}, ab int8) as read-only memory maps."""
         if self.done < self.count:
             raise RuntimeError(f"feature cache {self.folder} is incomplete ({self.done} of {self.count})")
         arrays = self._arrays("r")
-        return [arrays[name] for name in self.feature_shapes], arrays["ab"]
+        return {name: arrays[name] for name in self.feature_shapes}, arrays["ab"]
 
 
 def write_json_atomically(path, document):

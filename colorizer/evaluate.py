@@ -1,4 +1,4 @@
-"""Measure colorizers against the truth: python -m colorizer.evaluate --data DIR [--model M ...]
+"""Measure colorizers against the truth: colorizer-eval --data DIR [--model M ...]
 
 Per set of photos, at full resolution and at 256x256 (as papers report): PSNR (RGB uint8,
 peak 255), SSIM, mean CIEDE2000, colourfulness (Hasler and Suesstrunk) and |dCF| against
@@ -17,7 +17,7 @@ from skimage.color import deltaE_ciede2000
 from skimage.metrics import structural_similarity
 
 from . import lab
-from .images import IMAGE_SUFFIXES
+from .images import find_image_files, read_rgb
 
 GRAY_BASELINE = "gray baseline"
 TRUTH = "truth"
@@ -55,23 +55,21 @@ def find_sets(folders):
     for folder in map(Path, folders):
         if not folder.is_dir():
             raise FileNotFoundError(f"evaluation data folder not found: {folder}")
-        photos = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        if photos:
-            sets[folder.name] = photos
-        for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
-            sub_photos = sorted(p for p in sub.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-            if sub_photos:
-                sets[sub.name] = sub_photos
+        for candidate in [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]:
+            photos = find_image_files(candidate, recursive=False)
+            if photos:
+                sets[candidate.name] = photos
     if not sets:
         raise FileNotFoundError(f"no photos found in {', '.join(map(str, folders))}")
     return sets
 
 
 def load_truth(path, size):
-    image = Image.open(path).convert("RGB")
-    if size != "full":
-        image = image.resize((size, size), Image.BICUBIC)
-    return np.asarray(image)
+    """A test photo as sRGB uint8, at full size or resized bicubically to size x size (as papers do)."""
+    rgb = read_rgb(path)
+    if size == "full":
+        return rgb
+    return np.asarray(Image.fromarray(rgb).resize((size, size), Image.BICUBIC))
 
 
 def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=None, keep=0):
@@ -146,11 +144,11 @@ def contact_sheet(examples, columns, thumb=200):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m colorizer.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="colorizer-eval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", nargs="+", required=True, metavar="DIR", help="a folder of colour photos, or a folder of such folders (one set each)")
     parser.add_argument(
         "--model", nargs="+", default=None, metavar="[LABEL=]FOLDER_OR_HUB_ID",
-        help="models to compare (default: the shipped weights/); LABEL= names a row",
+        help="models to compare (default: the shipped model); LABEL= names a row",
     )
     parser.add_argument("--output", type=Path, default=Path("results"), help="folder for results.json, results.md and contact_sheet.png")
     parser.add_argument("--sizes", nargs="+", default=["full", str(PAPER_SIZE)], help="'full' and/or square sizes (default: full 256)")

@@ -1,5 +1,6 @@
-"""Writing files so that an interruption never leaves half a file under the final name."""
+"""Files: writing so that an interruption never leaves half a file under the final name, and hashing."""
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -15,3 +16,12 @@ def write_atomically(path, save):
     save(partial)
     os.replace(partial, path)
     return path
+
+
+def sha256_of(path):
+    """sha256 of a file's bytes, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

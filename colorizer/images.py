@@ -38,14 +38,15 @@ class Photo:
         return self.lightness.shape[1], self.lightness.shape[0]
 
 
-def load_photo(source, max_pixels=MAX_PIXELS):
-    """Read `source` (path, bytes, file object, PIL image or numpy array) into a `Photo`."""
-    if isinstance(source, Photo):
-        return source
-    if isinstance(source, np.ndarray):
-        return _photo_from_array(source, max_pixels)
+def open_image(source, max_pixels=MAX_PIXELS):
+    """Decode `source` (path, bytes, file object or PIL image) into a loaded PIL image, EXIF rotation applied.
+
+    The one place where photos are read: the colorizer, training and evaluation all come
+    through here. Every way a file can fail becomes an `ImageError` naming the file.
+    """
     if isinstance(source, Image.Image):
-        return _photo_from_pil(source, max_pixels)
+        _check_pixels(source.size, max_pixels, "the image")
+        return ImageOps.exif_transpose(source)
     name = _describe(source)
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
@@ -66,7 +67,7 @@ def load_photo(source, max_pixels=MAX_PIXELS):
             with Image.open(source) as image:
                 _check_pixels(image.size, max_pixels, name)
                 image.load()
-                return _photo_from_pil(image, max_pixels, name)
+                return ImageOps.exif_transpose(image)
     except ImageError:
         raise
     except UnidentifiedImageError:
@@ -75,6 +76,20 @@ def load_photo(source, max_pixels=MAX_PIXELS):
         raise ImageError(f"{name}: {error}") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageError(f"{name}: the image is damaged or truncated ({error})") from None
+
+
+def load_photo(source, max_pixels=MAX_PIXELS):
+    """Read `source` (path, bytes, file object, PIL image or numpy array) into a `Photo`."""
+    if isinstance(source, Photo):
+        return source
+    if isinstance(source, np.ndarray):
+        return _photo_from_array(source, max_pixels)
+    return _photo_from_pil(open_image(source, max_pixels))
+
+
+def read_rgb(source, max_pixels=MAX_PIXELS):
+    """A colour photo as sRGB uint8 (HxWx3): the truth that training and evaluation compare against."""
+    return np.asarray(open_image(source, max_pixels).convert("RGB"))
 
 
 def _describe(source):
@@ -94,9 +109,8 @@ def _check_pixels(size, max_pixels, name):
         )
 
 
-def _photo_from_pil(image, max_pixels, name="the image"):
-    _check_pixels(image.size, max_pixels, name)
-    image = ImageOps.exif_transpose(image)
+def _photo_from_pil(image):
+    """L* (and alpha) of a decoded image, whatever its mode."""
     alpha = None
     if image.mode == "P" and "transparency" in image.info:
         image = image.convert("RGBA")
@@ -111,7 +125,7 @@ def _photo_from_pil(image, max_pixels, name="the image"):
         pixels = np.asarray(image.convert("L"), dtype=np.uint8)
     else:  # RGB, RGBA, P, CMYK, YCbCr, LAB, HSV, ...: Pillow's own conversion to sRGB
         pixels = np.asarray(image.convert("RGB"), dtype=np.uint8)
-    return Photo(lab.luminance(pixels), alpha)
+    return Photo(lab.lightness(pixels), alpha)
 
 
 def _photo_from_array(array, max_pixels):
@@ -136,7 +150,7 @@ def _photo_from_array(array, max_pixels):
         raise ImageError(f"image arrays of type {array.dtype} are not supported (use uint8, uint16 or float)")
     if alpha is not None:
         alpha = _to_byte(alpha)
-    return Photo(lab.luminance(pixels), alpha)
+    return Photo(lab.lightness(pixels), alpha)
 
 
 def _to_byte(channel):
@@ -147,18 +161,21 @@ def _to_byte(channel):
     return np.round(np.clip(channel, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
+def find_image_files(folder, recursive=True):
+    """The image files in `folder` (and its sub-folders), by suffix, in a stable order."""
+    candidates = Path(folder).rglob("*") if recursive else Path(folder).iterdir()
+    return sorted(path for path in candidates if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file())
+
+
 def find_images(paths):
     """Expand files and folders (recursively) into image files, in a stable order.
 
     Returns (list of (file, path relative to the folder it was found in), list of missing paths).
     """
     found, missing = [], []
-    for given in paths:
-        given = Path(given)
+    for given in map(Path, paths):
         if given.is_dir():
-            for file in sorted(given.rglob("*")):
-                if file.is_file() and file.suffix.lower() in IMAGE_SUFFIXES:
-                    found.append((file, file.relative_to(given)))
+            found.extend((file, file.relative_to(given)) for file in find_image_files(given))
         elif given.exists():
             found.append((given, Path(given.name)))
         else:

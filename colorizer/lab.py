@@ -2,7 +2,7 @@
 
 Every normalisation constant of the project lives here. The training data and the
 evaluation use scikit-image's conversions; inference at a photo's full resolution uses
-the two fast float32 functions below (`luminance` and `lab_to_srgb8`), which the tests
+the two fast float32 functions below (`lightness` and `lab_to_srgb8`), which the tests
 check against scikit-image. `lab_to_srgb8` also maps colours outside sRGB back inside
 without touching L.
 """
@@ -72,7 +72,7 @@ def _lightness_of_y(y):
     return lightness
 
 
-def luminance(pixels):
+def lightness(pixels):
     """L* (float32, 0..100) of an sRGB photo: what the model sees and what the output keeps.
 
     `pixels` is HxW (gray) or HxWx3 (RGB), uint8 or float in [0, 1]. A colour photo is

@@ -1,51 +1,71 @@
 """`Colorizer`: the one object the CLI, the app, training and evaluation share.
 
-A photo's full-resolution L is kept; the model sees it resized to its input size and
-predicts a and b there; the ab are upsampled to the photo's own size and joined with
-its own L. The output never loses the input's resolution or its luminance detail.
+Built from its parts: the frozen encoder, the trained decoder, and the image processor
+that prepares every photo the same way (`processor.py`).
 """
 
-import numpy as np
-from PIL import Image
+import dataclasses
+from pathlib import Path
 
-from . import lab, weights
+import keras
+import numpy as np
+
+from . import weights
+from .config import ModelConfig
+from .decoders import DECODERS, build_decoder, set_temperature
+from .encoder import build_encoder
 from .images import load_photo
-from .model import ModelConfig, build_colorizer
+from .processor import ImageProcessor
 
 
 class Colorizer:
     """Black-and-white photo in, colour photo out, at the photo's own size.
 
-    >>> colorizer = Colorizer.from_pretrained()            # the shipped weights/
+    >>> colorizer = Colorizer.from_pretrained()            # the shipped model
     >>> colorizer.colorize("old_photo.jpg").save("colour.png")
+
+    Parameters
+    ----------
+    encoder, decoder : keras.Model
+        The encoder (L to named features) and the decoder (features to named outputs, "ab" among them).
+    config : ModelConfig
+        The architecture both were built for.
+    info : dict, optional
+        The weights folder's config.json, if loaded from one.
+    source : str
+        Where the weights came from, for messages: a folder or USER/REPO@REVISION.
     """
 
-    def __init__(self, model, config, info=None, source="untrained"):
-        self.model = model  # L (N x S x S x 1, 0..100) -> ab / AB_SCALE (N x S x S x 2)
-        self.config = config
-        self.info = info or {}  # the weights folder's config.json, if loaded from one
-        self.source = source  # where the weights came from, for messages: a folder or USER/REPO@REVISION
+    def __init__(self, encoder, decoder, config: ModelConfig, info=None, source="untrained"):
+        self.encoder, self.decoder, self.config = encoder, decoder, config
+        self.processor = ImageProcessor(config.input_size)
+        self.info = info or {}
+        self.source = source
+        set_temperature(decoder, config.temperature)
+        lightness = keras.Input(encoder.input.shape[1:], name="lightness")
+        self.model = keras.Model(lightness, decoder(encoder(lightness))["ab"], name="colorizer")  # L -> ab / AB_SCALE
 
     @classmethod
     def from_pretrained(cls, name_or_path=None, revision=None):
-        """Load a weights folder: None for the shipped one, a local path, or a Hub id "USER/REPO"."""
+        """Load a weights folder: None for the shipped model, a local path, or a Hub id "USER/REPO"."""
         folder = weights.resolve(name_or_path, revision=revision)
         config, decoder, document = weights.load_folder(folder)
         weights.warn_if_encoder_differs(config)
-        source = "the shipped weights/" if name_or_path is None else str(name_or_path) + (f"@{revision}" if revision else "")
-        return cls(build_colorizer(config, decoder), config, document, source)
+        source = "the shipped model" if name_or_path is None else str(name_or_path) + (f"@{revision}" if revision else "")
+        return cls(build_encoder(config, DECODERS[config.decoder].inputs), decoder, config, document, source)
 
     @classmethod
     def untrained(cls, config=None, decoder=None):
         """A colorizer with a fresh (or given) decoder: the start of training, and tests."""
         config = config or ModelConfig()
-        return cls(build_colorizer(config, decoder), config)
+        decoder = decoder if decoder is not None else build_decoder(config)
+        return cls(build_encoder(config, DECODERS[config.decoder].inputs), decoder, config)
 
     @property
-    def input_size(self):
+    def input_size(self) -> int:
         return self.config.input_size
 
-    def predict_ab(self, lightness_batch):
+    def predict_ab(self, lightness_batch: np.ndarray) -> np.ndarray:
         """The model on a batch of L at its input size: N x S x S x 1 (0..100) -> N x S x S x 2 in [-1, 1]."""
         return np.asarray(self.model.predict_on_batch(np.asarray(lightness_batch, dtype=np.float32)))
 
@@ -58,35 +78,15 @@ class Colorizer:
         results = []
         for start in range(0, len(images), batch_size):
             photos = [load_photo(image) for image in images[start : start + batch_size]]
-            model_inputs = np.stack([self._model_input(photo) for photo in photos])
-            ab_batch = self.predict_ab(model_inputs)
-            results.extend(_to_image(photo, ab) for photo, ab in zip(photos, ab_batch))
+            ab_batch = self.predict_ab(np.stack([self.processor.preprocess(photo) for photo in photos]))
+            results.extend(self.processor.postprocess(photo, ab) for photo, ab in zip(photos, ab_batch))
         return results
 
-    def _model_input(self, photo):
-        size = self.input_size
-        return resize_channel(photo.lightness, (size, size))[:, :, None]
+    def set_temperature(self, temperature: float):
+        """Change the annealed-mean temperature of a classification model (lower: more vivid)."""
+        self.config = dataclasses.replace(self.config, temperature=temperature)
+        set_temperature(self.decoder, temperature)
 
-
-def resize_channel(channel, size):
-    """Resize one float32 channel to `size` = (width, height) bilinearly (antialiased when shrinking)."""
-    height, width = channel.shape
-    if (width, height) == tuple(size):
-        return channel
-    return np.asarray(Image.fromarray(np.asarray(channel, dtype=np.float32)).resize(size, Image.BILINEAR))
-
-
-def _to_image(photo, ab_normalized):
-    """Join the photo's own full-resolution L with the predicted ab, upsampled to its size."""
-    ab_small = lab.denormalize_ab(ab_normalized)  # upsampling is linear: scale the small array
-    ab = np.stack([resize_channel(ab_small[:, :, channel], photo.size) for channel in (0, 1)], axis=-1)
-    rgb = lab.lab_to_srgb8(photo.lightness, ab)
-    if photo.alpha is not None:
-        return Image.fromarray(np.dstack([rgb, photo.alpha]))
-    return Image.fromarray(rgb)
-
-
-def grayscale(image):
-    """The gray version the model sees (L alone, as sRGB): for showing beside the result."""
-    photo = load_photo(image)
-    return Image.fromarray(lab.lab_to_srgb8(photo.lightness, np.zeros(photo.lightness.shape + (2,), np.float32)))
+    def save(self, folder, **extra) -> Path:
+        """Write this colorizer's weights folder (see `weights.save_folder` for `extra`)."""
+        return weights.save_folder(folder, self.config, self.decoder, **extra)

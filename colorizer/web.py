@@ -1,10 +1,14 @@
 """The Gradio app: drop a black-and-white photo, compare gray and colour with a slider, download the PNG.
 
-`app.py` only parses its arguments and calls `launch`; everything else is here so that
-the tests can build the same page around a tiny model.
+    colorizer-app [--model FOLDER_OR_USER/REPO[@REVISION]] [--host H] [--port P]
+
+`app.py` (the Hugging Face Space's entry point) calls `main`; the tests build the same
+page around a tiny model with `build_demo`.
 """
 
+import argparse
 import io
+import os
 import shutil
 import sys
 import tempfile
@@ -14,15 +18,16 @@ from pathlib import Path
 
 import gradio as gr
 
-from . import weights
+from . import resources, weights
 from .images import ImageError, load_photo, save_png
-from .pipeline import Colorizer, grayscale
+from .pipeline import Colorizer
+from .processor import grayscale
 
 MAX_UPLOAD = "30mb"  # a 50 MP JPEG is about 15 MB; the library refuses anything above 50 MP anyway
 CONCURRENCY = 2  # photos colorized at once: one per CPU core of a small machine (or a free Space)
 QUEUE_SIZE = 64  # requests waiting beyond this are turned away with "queue full" rather than piling up
 RESULT_LIFETIME_S = 600  # our PNGs are deleted after this; Gradio keeps its own copies for an hour
-EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.jpg"))
+EXAMPLES = resources.example_photos()
 
 
 def load_colorizer(spec=None):
@@ -36,7 +41,7 @@ def load_colorizer(spec=None):
     name, revision = weights.parse_model_spec(spec)
     try:
         return Colorizer.from_pretrained(name, revision=revision), None
-    except Exception as error:  # whatever went wrong, the shipped model still works
+    except Exception as error:  # noqa: BLE001 (whatever went wrong, the shipped model still works)
         notice = f"Could not load the model `{spec}` ({error}). Using the shipped model instead."
         print(f"warning: {notice}", file=sys.stderr)
         return Colorizer.from_pretrained(), notice
@@ -131,3 +136,20 @@ def launch(spec=None, server_name=None, server_port=None, **launch_options):
     demo = build_demo(colorizer, notice)
     demo.launch(server_name=server_name, server_port=server_port, max_file_size=MAX_UPLOAD, **launch_options)
     return demo
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="colorizer-app", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--model", default=os.environ.get("COLORIZER_MODEL") or None, metavar="FOLDER_OR_USER/REPO[@REVISION]",
+        help="weights folder or Hub model (default: $COLORIZER_MODEL, else the shipped model); "
+        "if it cannot be loaded, the page says so and uses the shipped model",
+    )
+    parser.add_argument("--host", default=None, help="address to listen on (default: 127.0.0.1, or $GRADIO_SERVER_NAME)")
+    parser.add_argument("--port", type=int, default=None, help="port (default: 7860, or $GRADIO_SERVER_PORT)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    launch(args.model, server_name=args.host, server_port=args.port)

@@ -2,26 +2,30 @@
 
 A folder holds only what was trained (the decoder, in Keras 3's native `.keras` format,
 loaded in safe mode: no pickle, no code); the frozen encoder is rebuilt from the source
-named in config.json. `format_version` lets a later version read an older folder.
+named in config.json. `format_version` lets a later version read an older folder:
+version 1 decoders (one output, inputs in a list) are rebuilt as today's and given their weights.
 """
 
 import json
 import os
 import re
 import shutil
-import tempfile
+import uuid
 import warnings
 from pathlib import Path
 
 import keras
 
-from .model import ModelConfig, encoder_fingerprint, sha256_of
+from . import resources
+from .config import ModelConfig
+from .decoders import build_decoder
+from .encoder import encoder_fingerprint
+from .files import sha256_of
 
 FORMAT = "colorizer-weights"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the decoder has named outputs ("ab", "logits") and named inputs
 CONFIG_FILE = "config.json"
 DECODER_FILE = "decoder.keras"
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "weights"  # the shipped model
 HUB_FILES = ["config.json", "*.keras", "*.json", "README.md"]
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
@@ -31,13 +35,17 @@ class WeightsError(RuntimeError):
 
 
 def save_folder(folder, config, decoder, training=None, extra_files=None):
-    """Write a weights folder atomically: a half-written folder never replaces a good one.
+    """Write a weights folder; a half-written folder never replaces a good one.
 
+    Everything is written to a new folder beside `folder`, which then takes its place.
+    An existing `folder` is replaced only if it is a weights folder (or empty).
     `extra_files` maps file names to text (metrics.json, the model card) written beside the weights.
     """
     folder = Path(folder)
+    check_output_folder(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    staging = folder.with_name(f".{folder.name}-new-{uuid.uuid4().hex[:8]}")
+    staging.mkdir()  # not mkdtemp: the folder that takes the target's place gets the usual permissions
     try:
         decoder.save(staging / DECODER_FILE)
         for name, text in (extra_files or {}).items():
@@ -51,17 +59,34 @@ def save_folder(folder, config, decoder, training=None, extra_files=None):
             "keras_version": keras.__version__,
         }
         (staging / CONFIG_FILE).write_text(json.dumps(document, indent=2) + "\n")
-        _replace_folder(staging, folder)
+        _swap_folders(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder
 
 
-def _replace_folder(new, target):
-    """Swap `new` into `target`, keeping files in `target` that `new` does not have (e.g. .gitattributes)."""
-    target.mkdir(parents=True, exist_ok=True)
-    for item in new.iterdir():
-        os.replace(item, target / item.name)
+def check_output_folder(folder):
+    """Refuse to write a weights folder where it would replace anything but another weights folder."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(f"{folder} is a file: choose a folder for the weights")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / CONFIG_FILE).is_file():
+        raise FileExistsError(f"{folder} exists and is not a weights folder: choose another output folder")
+
+
+def _swap_folders(new, target):
+    """Put folder `new` in the place of `target` by renames: whole folders, never file by file."""
+    if not target.exists():
+        os.rename(new, target)
+        return
+    old = target.with_name(f".{target.name}-old-{uuid.uuid4().hex[:8]}")
+    os.rename(target, old)
+    try:
+        os.rename(new, target)
+    except OSError:
+        os.rename(old, target)  # put the good folder back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def read_config(folder):
@@ -99,7 +124,21 @@ def load_folder(folder):
             )
     decoder = keras.saving.load_model(folder / DECODER_FILE, compile=False, safe_mode=True)
     config = ModelConfig.from_dict(document["model"])
+    if document.get("format_version", 1) < 2:
+        decoder = _from_version_1(decoder, config)
     return config, decoder, document
+
+
+def _from_version_1(saved, config):
+    """A version-1 decoder (inputs in a list, "ab" its only output) as today's decoder, same weights."""
+    decoder = build_decoder(config)
+    saved_layers = {layer.name: layer for layer in saved.layers if layer.weights}
+    current_layers = {layer.name: layer for layer in decoder.layers if layer.weights}
+    if saved_layers.keys() != current_layers.keys():
+        raise WeightsError(f"the saved decoder's layers do not match a {config.decoder} decoder with a {config.head} head")
+    for name, layer in current_layers.items():
+        layer.set_weights(saved_layers[name].get_weights())
+    return decoder
 
 
 def warn_if_encoder_differs(config):
@@ -127,7 +166,7 @@ def parse_model_spec(spec):
 def resolve(name_or_path=None, revision=None):
     """A local folder for a model: the shipped one, a local path, or a Hub repo id (downloaded and cached)."""
     if name_or_path is None:
-        return DEFAULT_MODEL
+        return resources.shipped_weights()
     path = Path(name_or_path)
     if path.exists():
         return path

@@ -1,6 +1,6 @@
 """Speed and memory of colorizing one photo on this machine (a benchmark, not a test).
 
-    python scripts/benchmark.py [--model weights/] [--repeats 15]
+    python scripts/benchmark.py [--model FOLDER] [--repeats 15]      (with the package installed)
 
 Prints, for a 1024x768 JPEG, the median end-to-end time (decode, model, upsample,
 Lab to RGB, PNG encode), the encoder-only time measured in the same run, each stage's
@@ -10,20 +10,16 @@ share, and the extra memory that colorizing a 24 MP photo takes.
 import argparse
 import io
 import statistics
-import sys
 import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import imagecodecs
+import numpy as np
+from PIL import Image
+from skimage import data
 
-import imagecodecs  # noqa: E402
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
-from skimage import data  # noqa: E402
-
-from colorizer import Colorizer, ModelConfig, WeightsError, load_photo, save_png  # noqa: E402
-from colorizer.pipeline import _to_image  # noqa: E402
+from colorizer import Colorizer, ModelConfig, WeightsError, load_photo, save_png
 
 
 def median_ms(repeats, *functions):
@@ -73,27 +69,26 @@ def peak_extra_memory_mb(function):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=None, help="weights folder or Hub id (default: shipped weights/)")
-    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--model", default=None, help="weights folder or Hub id (default: the shipped model)")
+    parser.add_argument("--repeats", type=int, default=15, help="timed runs of each stage (default: %(default)s)")
     parser.add_argument("--skip-24mp", action="store_true", help="skip the 24 MP memory check")
     args = parser.parse_args()
 
     try:
         colorizer = Colorizer.from_pretrained(args.model)
-        print(f"model: {args.model or 'weights/'}")
+        print(f"model: {colorizer.source} ({colorizer.config.decoder} decoder, {colorizer.config.head} head)")
     except WeightsError as error:
-        print(f"no trained model ({error}); timing an untrained one of the same architecture")
+        print(f"no trained model ({error}); timing an untrained one of the default architecture")
         colorizer = Colorizer.untrained(ModelConfig())
     size = colorizer.input_size
-    encoder = colorizer.model.get_layer("encoder")
-    decoder = colorizer.model.get_layer("decoder")
+    encoder, decoder, processor = colorizer.encoder, colorizer.decoder, colorizer.processor
 
     jpeg = test_photo_jpeg(1024, 768)
     photo = load_photo(jpeg)
-    model_input = colorizer._model_input(photo)[None]
+    model_input = processor.preprocess(photo)[None]
     ab = colorizer.predict_ab(model_input)[0]
     features = encoder.predict_on_batch(model_input)
-    result = _to_image(photo, ab)
+    result = processor.postprocess(photo, ab)
     out_dir = Path("/tmp/colorizer-benchmark")
 
     def end_to_end():
@@ -101,11 +96,11 @@ def main():
 
     stages = {
         "decode JPEG + L*": lambda: load_photo(jpeg),
-        f"resize L to {size}": lambda: colorizer._model_input(photo),
+        f"resize L to {size}": lambda: processor.preprocess(photo),
         "encoder (VGG16)": lambda: encoder.predict_on_batch(model_input),
         "decoder": lambda: decoder.predict_on_batch(features),
         "whole model": lambda: colorizer.predict_ab(model_input),
-        "upsample ab + Lab->RGB": lambda: _to_image(photo, ab),
+        "upsample ab + Lab->RGB": lambda: processor.postprocess(photo, ab),
         "PNG encode": lambda: imagecodecs.png_encode(np.asarray(result), level=1, filter=imagecodecs.PNG.FILTER.PAETH),
     }
     total, encoder_only = median_ms(args.repeats, end_to_end, stages["encoder (VGG16)"])

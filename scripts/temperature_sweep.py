@@ -2,28 +2,26 @@
 
     python scripts/temperature_sweep.py --model weights/ --data ../shared/data/val --temperatures 0.2 0.3 0.38 0.5 0.7 1.0
 
+(with the package installed)
+
 Lower T paints the most likely colour (vivid, sometimes wrong); T = 1 paints the mean (greyish,
 like MSE). Prints one row per T with the gray baseline's figures beside them, and picks the T
 with the smallest |dCF| among those whose CIEDE2000 stays below the gray baseline's.
 """
 
 import argparse
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from colorizer import Colorizer  # noqa: E402
-from colorizer.evaluate import GRAY_BASELINE, TRUTH, evaluate, find_sets  # noqa: E402
+from colorizer import Colorizer
+from colorizer.evaluate import GRAY_BASELINE, TRUTH, evaluate, find_sets
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=None)
-    parser.add_argument("--data", nargs="+", required=True)
-    parser.add_argument("--temperatures", nargs="+", type=float, default=[0.2, 0.3, 0.38, 0.5, 0.7, 1.0])
+    parser.add_argument("--model", default=None, help="weights folder or Hub id (default: the shipped model)")
+    parser.add_argument("--data", nargs="+", required=True, help="folders of colour photos (one set each)")
+    parser.add_argument("--temperatures", nargs="+", type=float, default=[0.2, 0.3, 0.38, 0.5, 0.7, 1.0], help="(default: %(default)s)")
     parser.add_argument("--size", default="full", help="'full' or a square size such as 256")
     args = parser.parse_args()
     size = args.size if args.size == "full" else int(args.size)
@@ -31,11 +29,10 @@ def main():
     colorizer = Colorizer.from_pretrained(args.model)
     if colorizer.config.head != "classification":
         parser.error("the temperature applies to classification models only")
-    layer = colorizer.model.get_layer("decoder").get_layer("annealed_mean")
     sets = find_sets(args.data)
     rows = {}
     for temperature in args.temperatures:
-        layer.temperature.assign(temperature)
+        colorizer.set_temperature(temperature)
         results, _ = evaluate({"model": colorizer}, sets, sizes=(size,))
         tables = results[str(size)].values()
         rows[temperature] = {name: {key: float(np.mean([t[name][key] for t in tables])) for key in ("psnr", "ciede2000", "cf", "delta_cf")} for name in ("model", GRAY_BASELINE)}

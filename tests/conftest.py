@@ -5,15 +5,14 @@ import pytest
 from PIL import Image
 
 from colorizer import Colorizer, ModelConfig
-from colorizer.model import build_decoder
-from colorizer.weights import save_folder
+from colorizer.decoders import build_decoder
 
 # The tiny model's decoder paints every pixel with this (a, b) / 128: a warm, in-gamut orange.
 CONSTANT_AB = (0.12, 0.10)
 
 
 def tiny_config():
-    return ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck")
+    return ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck", head="regression")
 
 
 def constant_decoder(config, ab=CONSTANT_AB):
@@ -35,8 +34,7 @@ def tiny_colorizer():
 def tiny_weights(tmp_path_factory, tiny_colorizer):
     """A weights folder holding the tiny constant-colour model."""
     folder = tmp_path_factory.mktemp("weights") / "tiny"
-    decoder = tiny_colorizer.model.get_layer("decoder")
-    save_folder(folder, tiny_colorizer.config, decoder, training={"note": "test model"})
+    tiny_colorizer.save(folder, training={"note": "test model"})
     return folder
 
 

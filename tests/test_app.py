@@ -11,16 +11,16 @@ import pytest
 from PIL import Image
 
 from colorizer import data, weights
+from colorizer import loadtest as load_benchmark  # the load test runs the benchmark's own code
+
 from conftest import gradient_image, write
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import load_benchmark  # noqa: E402  (the load test runs the benchmark's own code)
-
+ROOT = Path(__file__).resolve().parent.parent
 gradio = pytest.importorskip("gradio")
-from gradio_client import Client, handle_file  # noqa: E402
-from gradio_client.exceptions import AppError  # noqa: E402
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
 
-from colorizer import web  # noqa: E402
+from colorizer import web
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -67,10 +67,10 @@ def test_broken_upload_gets_the_librarys_message(served_demo, tmp_path):
 
 
 def test_an_unloadable_model_falls_back_to_the_shipped_one_with_a_notice(monkeypatch, tiny_weights):
-    monkeypatch.setattr(weights, "DEFAULT_MODEL", tiny_weights)
+    monkeypatch.setenv("COLORIZER_SHIPPED_WEIGHTS", str(tiny_weights))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     colorizer, notice = web.load_colorizer("nobody/no-such-model@v9")
-    assert colorizer.source == "the shipped weights/"
+    assert colorizer.source == "the shipped model"
     assert "nobody/no-such-model@v9" in notice and "shipped model" in notice
 
     demo = web.build_demo(colorizer, notice)
@@ -78,6 +78,7 @@ def test_an_unloadable_model_falls_back_to_the_shipped_one_with_a_notice(monkeyp
     assert any(text and notice in text for text in texts)
 
 
+@pytest.mark.slow
 def test_load_twenty_clients_five_photos_each(tiny_weights, tmp_path):
     photos = load_benchmark.make_photos(tmp_path, [(320, 240), (257, 193), (640, 480), (100, 300), (512, 512)])
     with load_benchmark.running_app(tiny_weights) as (url, process, startup):
@@ -95,6 +96,7 @@ def test_load_twenty_clients_five_photos_each(tiny_weights, tmp_path):
         assert after < before + 150, f"server memory grew from {before:.0f} to {after:.0f} MB"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium); .ci/run installs it")
 def test_browser_drop_a_photo_see_the_slider_download_the_png(tmp_path):
     """The shipped model in headless Chromium, driven as a user would: drop, look, download; then a broken file."""
@@ -104,10 +106,11 @@ def test_browser_drop_a_photo_see_the_slider_download_the_png(tmp_path):
         expected_size = original.size
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"not an image at all")
-    screenshot = Path(__file__).resolve().parent.parent / "results" / "app_screenshot.png"
+    screenshot = ROOT / "results" / "app_screenshot.png"
     screenshot.parent.mkdir(exist_ok=True)
 
-    with load_benchmark.running_app() as (url, _, startup), sync_api.sync_playwright() as playwright:
+    space = [sys.executable, str(ROOT / "app.py")]  # what the Hugging Face Space runs, from the repository root
+    with load_benchmark.running_app(command=space, cwd=ROOT) as (url, _, startup), sync_api.sync_playwright() as playwright:
         print(f"app start-up: {startup:.1f} s")
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
@@ -153,7 +156,7 @@ def drop_file(page, selector, path):
 def test_readme_front_matter_makes_a_hugging_face_space():
     import yaml
 
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     _, front_matter, _ = (root / "README.md").read_text().split("---\n", 2)
     space = yaml.safe_load(front_matter)
     pinned = dict(line.split("==") for line in (root / "requirements.txt").read_text().splitlines() if "==" in line)

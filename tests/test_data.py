@@ -24,7 +24,7 @@ def messy_folder(tmp_path):
 
 def test_hygiene_finds_corrupt_gray_and_duplicate_files(messy_folder):
     scan = data.scan_dataset(messy_folder, validation_percent=20)
-    names = lambda paths: sorted(p.name for p in paths)  # noqa: E731
+    names = lambda paths: sorted(p.name for p in paths)
     assert names(path for path, _ in scan.unreadable) == ["broken.jpg"]
     assert names(scan.near_gray) == ["gray.png"]
     assert [(a.name, b.name) for a, b in scan.duplicates] in ([("p03.png", "copy.png")], [("copy.png", "p03.png")])
@@ -44,6 +44,16 @@ def test_split_is_stable_when_photos_are_added(messy_folder):
     assert 0 < len(after.validation) < len(after.train)
 
 
+def test_several_folders_are_scanned_as_one_set(messy_folder, tmp_path):
+    other = tmp_path / "more"
+    write(other / "x.png", colour_photo(200))
+    (other / "again.png").write_bytes((messy_folder / "p01.png").read_bytes())  # a duplicate across folders
+    scan = data.scan_dataset([messy_folder, other], validation_percent=20)
+    kept = {photo.path.name for photo in scan.train + scan.validation}
+    assert "x.png" in kept and len(kept) == 14
+    assert [(a.name, b.name) for a, b in scan.duplicates if a.name == "again.png"] == [("again.png", "p01.png")]
+
+
 def test_seed_layouts_use_the_colour_folder_only(tmp_path):
     for layout in (("landscape Images", "color", "gray"), ("dataset", "class 0", "class 1")):
         top, colour, gray = layout
@@ -61,15 +71,16 @@ def test_missing_folder_is_a_clear_error(tmp_path):
 def test_augmentation_shape_and_determinism():
     photo = colour_photo(7, size=64)
     augment = data.Augmentation()
-    first = augment(photo, 32, data.sample_rng(0, "ab" * 32, 0))
-    again = augment(photo, 32, data.sample_rng(0, "ab" * 32, 0))
-    other = augment(photo, 32, data.sample_rng(1, "ab" * 32, 0))
-    assert first.shape == (32, 32, 3) and first.dtype == np.uint8
-    assert np.array_equal(first, again) and not np.array_equal(first, other)
+    first = augment(photo, data.sample_rng(0, "ab" * 32, 0))
+    again = augment(photo, data.sample_rng(0, "ab" * 32, 0))
+    other = augment(photo, data.sample_rng(1, "ab" * 32, 0))
+    assert first.ndim == 3 and first.shape[2] == 3 and first.dtype == np.uint8
+    assert 16 <= min(first.shape[:2]) and max(first.shape[:2]) <= 64  # a crop at the photo's own resolution
+    assert np.array_equal(first, again) and not (first.shape == other.shape and np.array_equal(first, other))
     # rotation never brings in empty (black) corners
     white = np.full((64, 64, 3), 255, np.uint8)
     for seed in range(10):
-        assert augment(white, 32, np.random.default_rng(seed)).min() > 200
+        assert augment(white, np.random.default_rng(seed)).min() > 200
 
 
 def test_feature_cache_fills_in_chunks_and_resumes(tmp_path):
@@ -78,7 +89,7 @@ def test_feature_cache_fills_in_chunks_and_resumes(tmp_path):
 
         def predict_on_batch(self, batch):
             CountingEncoder.calls += 1
-            return np.repeat(batch.mean(axis=(1, 2, 3))[:, None, None, None], 4, axis=-1) * np.ones((1, 1, 1, 4))
+            return {"block5_pool": np.repeat(batch.mean(axis=(1, 2, 3))[:, None, None, None], 4, axis=-1)}
 
     def make_batch(start, stop):
         lightness = np.stack([np.full((8, 8, 1), float(i)) for i in range(start, stop)])
@@ -86,7 +97,8 @@ def test_feature_cache_fills_in_chunks_and_resumes(tmp_path):
 
     cache = data.FeatureCache(tmp_path / "c", samples=300, feature_shapes={"block5_pool": (1, 1, 4)}, size=8)
     cache.fill(make_batch, CountingEncoder(), batch_size=32)
-    (features,), ab = cache.load()
+    features, ab = cache.load()
+    features = features["block5_pool"]
     assert features.dtype == np.float16 and ab.dtype == np.int8
     assert features[299, 0, 0, 0] == 299 and (ab == 3).all()
     calls = CountingEncoder.calls

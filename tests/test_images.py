@@ -8,7 +8,7 @@ from PIL import Image
 
 from colorizer import ImageError, load_photo
 from colorizer.images import find_images
-from colorizer.lab import luminance
+from colorizer.lab import lightness
 
 
 def png_bytes(image, **params):
@@ -24,16 +24,16 @@ RGB = np.dstack([GRAY, np.flipud(GRAY), np.fliplr(GRAY)])
 @pytest.mark.parametrize(
     "mode, image, expected",
     [
-        ("L", Image.fromarray(GRAY), luminance(GRAY)),
-        ("LA", Image.fromarray(GRAY).convert("LA"), luminance(GRAY)),
-        ("RGB", Image.fromarray(RGB), luminance(RGB)),
-        ("RGBA", Image.fromarray(RGB).convert("RGBA"), luminance(RGB)),
-        ("P", Image.fromarray(GRAY).convert("P"), luminance(GRAY)),
-        ("1", Image.fromarray(GRAY > 128), luminance(np.where(GRAY > 128, 255, 0).astype(np.uint8))),
-        ("CMYK", Image.fromarray(RGB).convert("CMYK"), luminance(np.asarray(Image.fromarray(RGB).convert("CMYK").convert("RGB")))),
+        ("L", Image.fromarray(GRAY), lightness(GRAY)),
+        ("LA", Image.fromarray(GRAY).convert("LA"), lightness(GRAY)),
+        ("RGB", Image.fromarray(RGB), lightness(RGB)),
+        ("RGBA", Image.fromarray(RGB).convert("RGBA"), lightness(RGB)),
+        ("P", Image.fromarray(GRAY).convert("P"), lightness(GRAY)),
+        ("1", Image.fromarray(GRAY > 128), lightness(np.where(GRAY > 128, 255, 0).astype(np.uint8))),
+        ("CMYK", Image.fromarray(RGB).convert("CMYK"), lightness(np.asarray(Image.fromarray(RGB).convert("CMYK").convert("RGB")))),
     ],
 )
-def test_each_mode_gives_the_luminance_of_its_pixels(mode, image, expected):
+def test_each_mode_gives_the_lightness_of_its_pixels(mode, image, expected):
     photo = load_photo(png_bytes(image) if mode != "CMYK" else png_bytes(image, format="JPEG", quality=100))
     assert photo.lightness.shape == (6, 25)
     tolerance = 2.0 if mode == "CMYK" else 1e-3  # JPEG round trip
@@ -45,7 +45,7 @@ def test_sixteen_bit_gray_keeps_its_precision():
     image = Image.fromarray(values)  # mode I;16
     assert image.mode == "I;16"
     photo = load_photo(png_bytes(image))
-    assert np.allclose(photo.lightness, luminance(values / 65535.0), atol=1e-3)
+    assert np.allclose(photo.lightness, lightness(values / 65535.0), atol=1e-3)
     assert photo.lightness[0, 1] != photo.lightness[0, 0]  # 1000/65535 is below one 8-bit level
 
 
@@ -68,8 +68,8 @@ def test_exif_orientation_is_applied():
 
 def test_numpy_arrays_of_each_kind():
     assert load_photo(GRAY).lightness.shape == (6, 25)
-    assert np.allclose(load_photo(RGB / 255.0).lightness, luminance(RGB), atol=1e-3)
-    assert np.allclose(load_photo(GRAY.astype(np.uint16) * 257).lightness, luminance(GRAY), atol=1e-3)
+    assert np.allclose(load_photo(RGB / 255.0).lightness, lightness(RGB), atol=1e-3)
+    assert np.allclose(load_photo(GRAY.astype(np.uint16) * 257).lightness, lightness(GRAY), atol=1e-3)
     rgba = np.dstack([RGB, np.full(GRAY.shape, 7, np.uint8)])
     assert (load_photo(rgba).alpha == 7).all()
     with pytest.raises(ImageError, match="HxW"):

@@ -20,18 +20,18 @@ def test_rgb_lab_round_trip_is_within_one_level(all_kinds_of_rgb):
     assert np.abs(np.round(back * 255) - all_kinds_of_rgb).max() <= 1
 
 
-def test_fast_luminance_equals_scikit_image(all_kinds_of_rgb):
+def test_fast_lightness_equals_scikit_image(all_kinds_of_rgb):
     expected = color.rgb2lab(all_kinds_of_rgb)[..., 0]
-    assert np.abs(lab.luminance(all_kinds_of_rgb) - expected).max() < 1e-3
-    assert np.abs(lab.luminance(all_kinds_of_rgb / 255.0) - expected).max() < 1e-3
+    assert np.abs(lab.lightness(all_kinds_of_rgb) - expected).max() < 1e-3
+    assert np.abs(lab.lightness(all_kinds_of_rgb / 255.0) - expected).max() < 1e-3
 
 
-def test_gray_luminance_equals_replicated_rgb():
+def test_gray_lightness_equals_replicated_rgb():
     gray = np.arange(256, dtype=np.uint8).reshape(16, 16)
     expected = color.rgb2lab(np.stack([gray] * 3, axis=-1))[..., 0]
-    assert np.abs(lab.luminance(gray) - expected).max() < 1e-3
-    assert lab.luminance(np.zeros((1, 1), np.uint8))[0, 0] == pytest.approx(0.0, abs=1e-4)
-    assert lab.luminance(np.full((1, 1), 255, np.uint8))[0, 0] == pytest.approx(100.0, abs=1e-3)
+    assert np.abs(lab.lightness(gray) - expected).max() < 1e-3
+    assert lab.lightness(np.zeros((1, 1), np.uint8))[0, 0] == pytest.approx(0.0, abs=1e-4)
+    assert lab.lightness(np.full((1, 1), 255, np.uint8))[0, 0] == pytest.approx(100.0, abs=1e-3)
 
 
 def random_lab(count, seed):

@@ -5,8 +5,9 @@ import pytest
 from PIL import Image
 
 from colorizer import Colorizer, grayscale
-from colorizer.lab import AB_SCALE, luminance, rgb_to_lab
-from colorizer.model import ENCODER_LAYERS, ModelConfig, build_encoder, hed_weights_path
+from colorizer.config import ModelConfig
+from colorizer.encoder import ENCODER_LAYERS, build_encoder, hed_weights_path
+from colorizer.lab import AB_SCALE, lightness, rgb_to_lab
 
 from conftest import CONSTANT_AB, gradient_image, psnr
 
@@ -22,7 +23,7 @@ def test_output_keeps_the_lightness_and_adds_the_predicted_colour(tiny_colorizer
     gray = gradient_image(320, 240)
     result = np.asarray(tiny_colorizer.colorize(gray))
     out_lab = rgb_to_lab(result)
-    in_l = luminance(gray)
+    in_l = lightness(gray)
     assert psnr(in_l, out_lab[..., 0], peak=100) >= 45  # everywhere: out-of-gamut colours lose chroma, not L
     mid = (in_l > 30) & (in_l < 80)  # where this orange fits in sRGB at full chroma
     assert np.allclose(out_lab[..., 1][mid].mean(), CONSTANT_AB[0] * AB_SCALE, atol=2)
@@ -57,7 +58,7 @@ def test_paths_pil_and_arrays_give_the_same_result(tiny_colorizer, tmp_path):
 
 
 def test_batch_equals_one_by_one():
-    config = ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck")
+    config = ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck", head="regression")
     colorizer = Colorizer.untrained(config)  # random decoder: every photo gets its own colours
     photos = [gradient_image(40 + 7 * i, 30 + 3 * i) for i in range(5)]
     batch = colorizer.colorize_batch(photos, batch_size=2)
@@ -70,22 +71,22 @@ def test_grayscale_shows_what_the_model_sees():
     gray = np.asarray(grayscale(rgb))
     assert gray.shape == (10, 12, 3)
     assert np.array_equal(gray[..., 0], gray[..., 1])
-    assert np.abs(rgb_to_lab(gray)[..., 0] - luminance(rgb)).max() < 0.5
+    assert np.abs(rgb_to_lab(gray)[..., 0] - lightness(rgb)).max() < 0.5
 
 
 def test_encoder_is_vgg16_through_block5_pool_and_frozen():
-    encoder = build_encoder(ModelConfig(input_size=64, encoder_weights=None, decoder="bottleneck"))
+    encoder = build_encoder(ModelConfig(input_size=64, encoder_weights=None), ["block5_pool"])
     vgg16 = encoder.get_layer("vgg16")
     assert len(vgg16.layers) == ENCODER_LAYERS
     assert vgg16.layers[-1].name == "block5_pool"
-    assert encoder.output.shape[1:] == (2, 2, 512)
+    assert encoder.output["block5_pool"].shape[1:] == (2, 2, 512)
     assert encoder.trainable_weights == []
 
 
 def test_hed_encoder_weights_are_copied_by_layer_name():
     import h5py
 
-    encoder = build_encoder(ModelConfig(input_size=32, encoder_weights="hed", decoder="bottleneck"))
+    encoder = build_encoder(ModelConfig(input_size=32, encoder_weights="hed"), ["block5_pool"])
     vgg16 = encoder.get_layer("vgg16")
     with h5py.File(hed_weights_path(), "r") as stored:
         assert np.array_equal(vgg16.get_layer("block1_conv1").get_weights()[0], stored["block1/layers/conv2d/vars/0"][()])
@@ -98,4 +99,4 @@ def test_bad_configs_are_refused():
     with pytest.raises(ValueError, match="unknown decoder"):
         ModelConfig(decoder="transformer")
     with pytest.raises(FileNotFoundError, match="encoder weights file not found"):
-        build_encoder(ModelConfig(input_size=32, encoder_weights="/nowhere/vgg16.weights.h5"))
+        build_encoder(ModelConfig(input_size=32, encoder_weights="/nowhere/vgg16.weights.h5"), ["block5_pool"])

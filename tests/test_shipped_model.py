@@ -6,14 +6,17 @@ from PIL import Image
 from skimage import data
 
 from colorizer.__main__ import main
-from colorizer.lab import luminance, rgb_to_lab
-from colorizer.weights import DEFAULT_MODEL
+from colorizer.lab import lightness, rgb_to_lab
+from colorizer.resources import shipped_weights
 
 from conftest import psnr
 
-pytestmark = pytest.mark.skipif(
-    not (DEFAULT_MODEL / "config.json").exists(), reason=f"no shipped model in {DEFAULT_MODEL} (train one with train.py)"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (shipped_weights() / "config.json").exists(), reason=f"no shipped model in {shipped_weights()} (train one with train.py)"
+    ),
+]
 
 
 def test_cli_colorizes_a_1024x768_photo_keeping_its_lightness(tmp_path):
@@ -26,6 +29,6 @@ def test_cli_colorizes_a_1024x768_photo_keeping_its_lightness(tmp_path):
     assert result.size == (1024, 768) and result.mode == "RGB"
     result_lab = rgb_to_lab(np.asarray(result))
     gray = np.asarray(Image.open(tmp_path / "photo.jpg"))
-    assert psnr(luminance(gray), result_lab[..., 0], peak=100) >= 45
+    assert psnr(lightness(gray), result_lab[..., 0], peak=100) >= 45
     chroma = np.hypot(result_lab[..., 1], result_lab[..., 2])
     assert chroma.mean() > 3  # real colour, not a tinted gray

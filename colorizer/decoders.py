@@ -1,0 +1,116 @@
+"""The decoders: from the encoder's features back to a and b. One `DECODERS` entry each.
+
+Every decoder takes a dict of the encoder outputs it names in `inputs` and returns named
+outputs: "ab" (S x S x 2, ab / AB_SCALE in [-1, 1]: what the colorizer shows) and, with the
+classification head, "logits" (S/4 x S/4 x Q bin logits: what its loss trains).
+Adding a decoder is one builder function and one entry below.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import keras
+from keras import layers
+
+from . import lab
+from .bins import AB_BINS, AnnealedMean
+from .encoder import feature_shapes
+
+
+@dataclass(frozen=True)
+class DecoderSpec:
+    """A registered decoder: its builder, the encoder outputs it reads (in order), and a description."""
+
+    build: Callable  # (ModelConfig) -> keras.Model with dict inputs and named outputs
+    inputs: tuple[str, ...]
+    description: str
+
+
+def _conv(filters, name, activation="relu"):
+    return layers.Conv2D(filters, 3, padding="same", activation=activation, name=name)
+
+
+def _classification_head(x, config):
+    """ab-bin logits at S/4, their annealed mean, upsampled bilinearly x4 to S (Zhang et al.)."""
+    logits = layers.Conv2D(len(AB_BINS), 1, name="ab_logits")(x)
+    ab = AnnealedMean(AB_BINS / lab.AB_SCALE, config.temperature, name="annealed_mean")(logits)
+    return {"ab": layers.UpSampling2D(4, interpolation="bilinear", name="ab")(ab), "logits": logits}
+
+
+def _inputs(config):
+    shapes = feature_shapes(config.input_size, DECODERS[config.decoder].inputs)
+    return {name: keras.Input(shape, name=name) for name, shape in shapes.items()}
+
+
+def build_bottleneck_decoder(config):
+    """The seeds' decoder: from the S/32 bottleneck back to ab at S.
+
+    Convolutions, one transposed convolution and 2x upsamplings, ReLU throughout. The
+    regression head ends as the seeds do (tanh, 2 channels, full size); the classification
+    head predicts ab bins at S/4, as Zhang et al. do, and upsamples their annealed mean.
+    """
+    inputs = _inputs(config)
+    x = _conv(256, "decoder_conv1")(inputs["block5_pool"])
+    x = _conv(128, "decoder_conv2")(x)
+    x = layers.Conv2DTranspose(128, 3, strides=2, padding="same", activation="relu", name="decoder_up1")(x)
+    x = _conv(64, "decoder_conv3")(x)
+    x = layers.UpSampling2D(2, name="decoder_up2")(x)
+    x = _conv(64, "decoder_conv4")(x)
+    x = layers.UpSampling2D(2, name="decoder_up3")(x)  # S/4
+    if config.head == "classification":
+        outputs = _classification_head(_conv(64, "decoder_conv5")(x), config)
+    else:
+        x = _conv(32, "decoder_conv5")(x)
+        x = layers.UpSampling2D(2, name="decoder_up4")(x)
+        x = _conv(16, "decoder_conv6")(x)
+        x = layers.UpSampling2D(2, name="decoder_up5")(x)
+        outputs = {"ab": _conv(2, "ab", activation="tanh")(x)}
+    return keras.Model(inputs, outputs, name="decoder")
+
+
+def build_unet_decoder(config):
+    """A multi-scale decoder: the bottleneck upsampled step by step, joined at each scale by
+    the encoder's own features there (block4_pool, block3_pool) and finally by L itself,
+    so that colour follows the edges the encoder sees instead of bleeding across them.
+
+    Skip features are narrowed by 1x1 convolutions first, which keeps an epoch on 2 cores
+    close to the bottleneck decoder's. Both heads work at S/4 and upsample ab bilinearly.
+    """
+    inputs = _inputs(config)
+    x = _conv(256, "decoder_conv1")(inputs["block5_pool"])  # S/32
+    for scale, (skip, width, filters) in enumerate([("block4_pool", 128, 128), ("block3_pool", 64, 96)], start=1):
+        x = layers.UpSampling2D(2, interpolation="bilinear", name=f"decoder_up{scale}")(x)
+        narrowed = layers.Conv2D(width, 1, activation="relu", name=f"{skip}_narrowed")(inputs[skip])
+        x = layers.Concatenate(name=f"decoder_join{scale}")([x, narrowed])
+        x = _conv(filters, f"decoder_conv{scale + 1}")(x)
+    x = layers.UpSampling2D(2, interpolation="bilinear", name="decoder_up3")(x)  # S/4
+    x = layers.Concatenate(name="decoder_join3")([x, inputs["lightness_quarter"]])
+    x = _conv(64, "decoder_conv4")(x)
+    if config.head == "classification":
+        outputs = _classification_head(x, config)
+    else:
+        ab = _conv(2, "ab_quarter", activation="tanh")(x)
+        outputs = {"ab": layers.UpSampling2D(4, interpolation="bilinear", name="ab")(ab)}
+    return keras.Model(inputs, outputs, name="decoder")
+
+
+DECODERS = {
+    "unet": DecoderSpec(
+        build_unet_decoder,
+        ("block5_pool", "block4_pool", "block3_pool", "lightness_quarter"),
+        "a multi-scale (U-Net-like) decoder that also takes VGG16's block4_pool and block3_pool and L at 1/4 size",
+    ),
+    "bottleneck": DecoderSpec(build_bottleneck_decoder, ("block5_pool",), "the seeds' decoder, from VGG16's block5_pool alone"),
+}
+
+
+def build_decoder(config):
+    """A new decoder of the config's kind (random weights)."""
+    return DECODERS[config.decoder].build(config)
+
+
+def set_temperature(decoder, temperature):
+    """Set the annealed-mean temperature of a classification decoder (no effect on a regression one)."""
+    for layer in decoder.layers:
+        if isinstance(layer, AnnealedMean):
+            layer.temperature.assign(temperature)

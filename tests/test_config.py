@@ -1,0 +1,54 @@
+"""One source of defaults: frozen configs, and command lines built from them."""
+
+import dataclasses
+
+import pytest
+
+from colorizer import ModelConfig, TrainingSettings
+from colorizer.config import add_options, from_options
+from colorizer.decoders import DECODERS
+from colorizer.losses import LOSSES
+from colorizer.train_command import parse_args
+
+
+def test_configs_are_frozen_and_changed_by_replace():
+    config = ModelConfig()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.temperature = 1.0
+    assert dataclasses.replace(config, temperature=1.0).temperature == 1.0 and config.temperature == 0.38
+
+
+def test_the_training_command_line_is_built_from_the_configs():
+    args = parse_args(["--data", "a", "b"])
+    assert from_options(TrainingSettings, args) == TrainingSettings(data=("a", "b"))
+    assert from_options(ModelConfig, args) == ModelConfig()
+    changed = parse_args(["--data", "a", "--epochs", "9", "--decoder", "bottleneck", "--encoder-weights", "none", "--max-photos", "5"])
+    assert from_options(TrainingSettings, changed).epochs == 9 and from_options(TrainingSettings, changed).max_photos == 5
+    assert from_options(ModelConfig, changed).decoder == "bottleneck"
+    assert from_options(ModelConfig, changed).encoder_weights is None
+
+
+def test_every_setting_is_an_option_whose_help_shows_its_default(capsys):
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    add_options(parser, TrainingSettings)
+    add_options(parser, ModelConfig)
+    text = parser.format_help()
+    for setting in dataclasses.fields(TrainingSettings):
+        assert f"--{setting.name.replace('_', '-')}" in text
+    assert "(default: 0.8)" in text and "(default: unet)" in text and "(default: 5e-4)" not in text  # str() of the float
+    assert "(default: 0.0005)" in text
+    assert sorted(DECODERS) == sorted(parser._option_string_actions["--decoder"].choices)
+    assert sorted(LOSSES) == sorted(parser._option_string_actions["--loss"].choices)
+
+
+def test_bad_settings_are_refused_at_once():
+    with pytest.raises(ValueError, match="multiple of 32"):
+        ModelConfig(input_size=100)
+    with pytest.raises(ValueError, match="unknown decoder"):
+        ModelConfig(decoder="transformer")
+    with pytest.raises(ValueError, match="rebalancing"):
+        TrainingSettings(rebalancing=2)
+    with pytest.raises(ValueError, match="epochs"):
+        TrainingSettings(epochs=0)

@@ -1,0 +1,76 @@
+"""`pip install` of the repository into a fresh environment outside it: the commands and the README's snippet work."""
+
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from conftest import gradient_image
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A new virtual environment with this repository pip-installed into it (not editable).
+
+    To keep the test to a minute, the heavy dependencies (TensorFlow, Gradio...) are borrowed
+    from the test environment through a path file instead of being installed again; the package
+    itself, its package data and its console scripts come from `pip install`.
+    """
+    home = tmp_path_factory.mktemp("user")
+    venv = home / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    site = next((venv / "lib").glob("python*/site-packages"))
+    (site / "borrowed-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    install = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", str(ROOT)],
+        capture_output=True, text=True, check=False, timeout=600,
+    )
+    assert install.returncode == 0, install.stderr[-3000:]
+    return venv, home
+
+
+def run_outside(venv, home, *command):
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("COLORIZER_", "PYTHON"))}
+    return subprocess.run([str(venv / "bin" / command[0]), *command[1:]], cwd=home, capture_output=True, text=True, check=False,
+                          timeout=300, env=environment)
+
+
+def test_installed_package_carries_its_weights_and_examples(installed):
+    venv, home = installed
+    found = run_outside(venv, home, "python", "-c", "from colorizer import resources; "
+                        "print(resources.shipped_weights()); print(len(resources.example_photos()))")
+    assert found.returncode == 0, found.stderr[-2000:]
+    weights, examples = found.stdout.split()
+    assert Path(weights).is_relative_to(venv) and (Path(weights) / "decoder.keras").is_file()
+    assert int(examples) == len(list((ROOT / "examples").glob("*.jpg")))
+
+
+def test_colorize_command_and_the_readme_snippet_work_outside_the_repository(installed):
+    venv, home = installed
+    Image.fromarray(gradient_image(80, 60)).save(home / "photo.jpg")
+    command = run_outside(venv, home, "colorize", "photo.jpg", "--output", "out/")
+    assert command.returncode == 0, command.stderr[-2000:]
+    assert Image.open(home / "out" / "photo.png").size == (80, 60)
+
+    snippet = (ROOT / "README.md").read_text().split("```python\n")[1].split("```")[0]
+    assert "Colorizer.from_pretrained()" in snippet
+    script = snippet.replace('colorizer.colorize_batch(["a.jpg", "b.png"])', 'colorizer.colorize_batch(["photo.jpg"])')
+    api = run_outside(venv, home, "python", "-c", script)
+    assert api.returncode == 0, api.stderr[-2000:]
+    assert Image.open(home / "colour.png").size == (80, 60)
+
+
+def test_installed_dependencies_are_the_requirements(installed):
+    venv, home = installed
+    metadata = run_outside(venv, home, "python", "-c", "from importlib.metadata import requires; print('\\n'.join(requires('colorizer')))")
+    declared = {line.split(">")[0].split("=")[0].strip().lower().replace("_", "-") for line in metadata.stdout.split("\n") if line}
+    pinned = {line.split("==")[0].lower().replace("_", "-") for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line}
+    assert declared == pinned
