@@ -115,9 +115,9 @@ class TrainingSettings:
         return dataclasses.asdict(self)
 
 
-def add_options(parser, cls):
+def add_options(parser, cls, title=None):
     """Add one --option per field of `cls` that has help text, with the field's default."""
-    group = parser.add_argument_group(f"{cls.__name__} options")
+    group = parser.add_argument_group(title or f"{cls.__name__} options")
     for setting in dataclasses.fields(cls):
         if "help" not in setting.metadata:
             continue

@@ -16,8 +16,8 @@ from .config import ModelConfig, TrainingSettings, add_options, from_options
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="colorizer-train", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_options(parser, TrainingSettings)
-    add_options(parser, ModelConfig)
+    add_options(parser, TrainingSettings, "training (colorizer.config.TrainingSettings)")
+    add_options(parser, ModelConfig, "model (colorizer.config.ModelConfig)")
     run_options = parser.add_argument_group("run options")
     run_options.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
     run_options.add_argument(

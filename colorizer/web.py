@@ -153,3 +153,7 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     launch(args.model, server_name=args.host, server_port=args.port)
+
+
+if __name__ == "__main__":
+    main()
