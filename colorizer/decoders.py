@@ -43,10 +43,10 @@ def _inputs(config):
 
 
 def build_bottleneck_decoder(config):
-    """The seeds' decoder: from the S/32 bottleneck back to ab at S.
+    """The original design's decoder from the S/32 bottleneck back to ab at S.
 
     Convolutions, one transposed convolution and 2x upsamplings, ReLU throughout. The
-    regression head ends as the seeds do (tanh, 2 channels, full size); the classification
+    regression head ends as that design does (tanh, 2 channels, full size); the classification
     head predicts ab bins at S/4, as Zhang et al. do, and upsamples their annealed mean.
     """
     inputs = _inputs(config)
@@ -100,7 +100,7 @@ DECODERS = {
         ("block5_pool", "block4_pool", "block3_pool", "lightness_quarter"),
         "a multi-scale (U-Net-like) decoder that also takes VGG16's block4_pool and block3_pool and L at 1/4 size",
     ),
-    "bottleneck": DecoderSpec(build_bottleneck_decoder, ("block5_pool",), "the seeds' decoder, from VGG16's block5_pool alone"),
+    "bottleneck": DecoderSpec(build_bottleneck_decoder, ("block5_pool",), "the original design's decoder (convolutions and upsampling), from VGG16's block5_pool alone"),
 }
 
 

@@ -48,7 +48,7 @@ def build_encoder(config, outputs):
     gray3 = layers.Concatenate(name="gray_to_bgr")([gray, gray, gray])
     caffe = layers.Rescaling(1.0, offset=-VGG16_MEAN_BGR, name="caffe_preprocessing")(gray3)
     vgg16 = _vgg16(config)
-    if len(vgg16.layers) != ENCODER_LAYERS:  # through block5_pool, as the seeds use it
+    if len(vgg16.layers) != ENCODER_LAYERS:  # through block5_pool, as the design specifies
         raise RuntimeError(f"expected VGG16 with {ENCODER_LAYERS} layers, got {len(vgg16.layers)}")
     taps = [name for name in outputs if name.startswith("block")]
     tapped = keras.Model(vgg16.input, [vgg16.get_layer(name).output for name in taps], name="vgg16")

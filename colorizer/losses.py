@@ -93,6 +93,6 @@ LOSSES = {
     "classification": LossSpec(_classification_loss, "classification", "logits", _describe_classification),
     "mse": LossSpec(
         lambda settings, config, ab_targets: keras.losses.MeanSquaredError(), "regression", "ab",
-        lambda settings, config: "tanh output, mean squared error, as in the seeds",
+        lambda settings, config: "tanh output and mean squared error, as in the original design",
     ),
 }

@@ -78,8 +78,8 @@ Colorizes black-and-white photos in CIE Lab: the photo's own L goes in, a and b 
 - **Data:** {data['train_photos']} photos for training and {data['validation_photos']} held out for validation, from
   {folders}; skipped {data['skipped_near_gray']} near-grayscale, {data['skipped_duplicates']} duplicate and
   {data['skipped_unreadable']} unreadable files.
-- **Training:** {training['epochs_done']} epochs (best: {training['best_epoch']}) of the decoder on features cached once
-  ({data['train_samples']} augmented photos): {training['fit_seconds'] / 60:.0f} minutes of fitting on {training['machine']}.
+- **Training:** {training['epochs_done']} epoch(s) (best: {training['best_epoch']}) of the decoder on features cached once
+  ({data['train_samples']} augmented photos): {training['fit_seconds'] / 60:.1f} minutes of fitting on {training['machine']}.
 
 ## Validation (the held-out photos, full resolution)
 

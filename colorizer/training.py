@@ -56,9 +56,10 @@ def progress_bar(iterable=None, **kwargs):
 def scan(settings, stopwatch):
     with stopwatch("scan: hygiene and split"):
         result = data.scan_dataset(settings.data, settings.validation_percent, progress=lambda it: progress_bar(it, desc="Scanning", unit="photo"))
-        if settings.max_photos:
-            result.train = result.train[: settings.max_photos]
-            result.validation = result.validation[: max(2, settings.max_photos * settings.validation_percent // 100)]
+        if settings.max_photos:  # a sample across all folders: the first photos in content-hash order
+            by_hash = lambda photos: sorted(photos, key=lambda photo: photo.sha256)
+            result.train = by_hash(result.train)[: settings.max_photos]
+            result.validation = by_hash(result.validation)[: max(2, settings.max_photos * settings.validation_percent // 100)]
         print(result.summary())
         for path, reason in result.unreadable:
             print(f"  skipped unreadable {path}: {reason}")
@@ -107,14 +108,6 @@ def cache_features(settings, config, photos, augmentation, variants, stopwatch, 
         else:
             print(f"reusing {cache.folder}")
     return cache.load()
-
-
-def prepare(settings, config, stopwatch):
-    """Scan and cache: everything the decoder trains on."""
-    photos = scan(settings, stopwatch)
-    train = cache_features(settings, config, photos.train, data.Augmentation(), settings.augmentations, stopwatch, "train")
-    validation = cache_features(settings, config, photos.validation, None, 1, stopwatch, "validation")
-    return photos, train, validation
 
 
 # --- fitting -------------------------------------------------------------------------------------
@@ -189,6 +182,12 @@ class Checkpoint(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+def check_new_run(checkpoint_folder, resume):
+    """A run that is not resumed must not silently discard another run's checkpoints."""
+    if not resume and (Path(checkpoint_folder) / "state.json").exists():
+        raise FileExistsError(f"{checkpoint_folder} holds a run already: pass --resume to continue it, or remove the folder")
+
+
 def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resume=False, extra_state=None):
     """Train the decoder on cached features; returns (decoder with the best weights, run state)."""
     checkpoint_folder = Path(checkpoint_folder)
@@ -211,8 +210,7 @@ def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resum
         print(f"resuming after epoch {state['epochs_done']} (best validation loss {state['best_val_loss']:.4f})")
     elif resume:
         print(f"nothing to resume in {checkpoint_folder}: starting from scratch")
-    elif state_file.exists():
-        raise FileExistsError(f"{checkpoint_folder} holds a run already: pass --resume to continue it, or remove the folder")
+    check_new_run(checkpoint_folder, resume)
     checkpoint_folder.mkdir(parents=True, exist_ok=True)
 
     with stopwatch(f"fit: decoder, {settings.loss} loss"):
@@ -250,13 +248,19 @@ def run(settings: TrainingSettings, config: ModelConfig, resume=False):
     from .pipeline import Colorizer
 
     config = dataclasses.replace(config, head=LOSSES[settings.loss].head, encoder_weights_sha256=encoder_fingerprint(config))
-    not_in_key = {"output": None, "cache": None, "epochs": None, "patience": None}  # --resume may change these
-    key = data.FeatureCache.key(settings={**settings.to_dict(), **not_in_key}, config=config.to_dict())
-    checkpoints = Path(settings.cache) / "runs" / key
-    output = Path(settings.output or _previous_output(checkpoints, resume) or default_output())
-    check_output_folder(output)  # now, not after an hour of training
+    if settings.output:
+        check_output_folder(settings.output)  # now, not after an hour of training
     stopwatch = Stopwatch()
-    photos, train, validation = prepare(settings, config, stopwatch)
+    photos = scan(settings, stopwatch)
+    not_in_key = {"output": None, "cache": None, "epochs": None, "patience": None}  # --resume may change these
+    key = data.FeatureCache.key(
+        settings={**settings.to_dict(), **not_in_key}, config=config.to_dict(), photos=[photo.sha256 for photo in photos.train]
+    )
+    checkpoints = Path(settings.cache) / "runs" / key
+    check_new_run(checkpoints, resume)  # before the cache stage, the slow one
+    output = Path(settings.output or _previous_output(checkpoints, resume) or default_output())
+    train = cache_features(settings, config, photos.train, data.Augmentation(), settings.augmentations, stopwatch, "train")
+    validation = cache_features(settings, config, photos.validation, None, 1, stopwatch, "validation")
     decoder, state = fit(settings, config, train, validation, checkpoints, stopwatch, resume=resume, extra_state={"output": str(output)})
     colorizer = Colorizer.untrained(config, decoder)
     with stopwatch("validate: metrics on the held-out split"):

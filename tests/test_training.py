@@ -158,3 +158,14 @@ def test_every_registered_decoder_and_loss_builds_and_describes_itself(loss, dec
     row = {"psnr": 20.0, "ssim": 0.9, "ciede2000": 10.0, "cf": 5.0, "delta_cf": 1.0}
     card = model_card(config, settings, training, {"model": row, "gray baseline": row, "truth": {"cf": 6.0}})
     assert DECODERS[decoder].description in card and LOSSES[loss].description(settings, config) in card
+
+
+def test_a_quick_trial_samples_every_folder(tmp_path):
+    from colorizer.training import scan
+
+    for index in range(24):
+        write(tmp_path / ("first" if index < 12 else "second") / f"{index}.png", colour_photo(index, size=40))
+    settings = TrainingSettings(data=(str(tmp_path / "first"), str(tmp_path / "second")), max_photos=8, validation_percent=10)
+    photos = scan(settings, Stopwatch())
+    assert len(photos.train) == 8
+    assert {photo.path.parent.name for photo in photos.train} == {"first", "second"}
