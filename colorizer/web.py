@@ -10,6 +10,7 @@ import argparse
 import io
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -23,7 +24,7 @@ from .images import ImageError, load_photo, save_png
 from .pipeline import Colorizer
 from .processor import grayscale
 
-MAX_UPLOAD = "30mb"  # a 50 MP JPEG is about 15 MB; the library refuses anything above 50 MP anyway
+MAX_UPLOAD_BYTES = 30 * 2**20  # 30 MB: a 50 MP JPEG is about 15 MB; the library refuses anything above 50 MP anyway
 CONCURRENCY = 2  # photos colorized at once: one per CPU core of a small machine (or a free Space)
 QUEUE_SIZE = 64  # requests waiting beyond this are turned away with "queue full" rather than piling up
 RESULT_LIFETIME_S = 600  # our PNGs are deleted after this; Gradio keeps its own copies for an hour
@@ -56,16 +57,22 @@ def describe_model(colorizer):
 class ColorizeHandler:
     """The `/colorize` endpoint: a photo in, (gray, colour) for the slider and the colour PNG out."""
 
-    def __init__(self, colorizer):
+    def __init__(self, colorizer, allowed_folders=None):
         self.colorizer = colorizer
+        self.allowed_folders = allowed_folders or allowed_upload_folders()
         self.results = Path(tempfile.mkdtemp(prefix="colorizer-app-"))
 
     def __call__(self, photo):
         if photo is None:  # the user cleared the photo
             return None, None
-        path, name = _upload_path_and_name(photo)
         try:
-            photo = load_photo(_named_stream(path, name))
+            stream = read_upload(photo, self.allowed_folders)
+        except UploadError as error:  # a crafted request: one answer for all, naming no path
+            print(f"refused a request for a file that was not uploaded ({error})", file=sys.stderr)
+            raise gr.Error("Please upload a photo.", print_exception=False) from None
+        name = stream.name
+        try:
+            photo = load_photo(stream)
             colour = self.colorizer.colorize(photo)
         except ImageError as error:
             raise gr.Error(str(error)) from None
@@ -86,18 +93,48 @@ class ColorizeHandler:
         return folder
 
 
-def _upload_path_and_name(upload):
-    """Gradio passes an upload as a FileData dict (preprocess=False) or, for examples, a path."""
+class UploadError(Exception):
+    """A request that names a file the app did not receive as an upload."""
+
+
+def read_upload(upload, allowed_folders, max_bytes=MAX_UPLOAD_BYTES):
+    """The bytes of an uploaded file, under the name the user gave it (for error messages).
+
+    `upload` is Gradio's FileData dict (preprocess=False) or, for examples, a path. Only a
+    regular file inside one of `allowed_folders` (Gradio's upload folder, our examples) is
+    read, and at most `max_bytes` of it: a request can name any path, and Gradio checks it
+    only when the request says it is an upload.
+    """
     if isinstance(upload, dict):
-        return upload["path"], upload.get("orig_name") or Path(upload["path"]).name
-    return str(upload), Path(upload).name
-
-
-def _named_stream(path, name):
-    """The file's bytes under the name the user knows (not Gradio's temporary path), for error messages."""
-    stream = io.BytesIO(Path(path).read_bytes())
-    stream.name = name
+        path, name = upload.get("path"), upload.get("orig_name")
+    else:
+        path, name = upload, None
+    if not isinstance(path, str) or not path:
+        raise UploadError("no file")
+    real = Path(os.path.realpath(path))
+    if not any(real.is_relative_to(folder) for folder in allowed_folders):
+        raise UploadError("not an uploaded file")
+    try:
+        if not stat.S_ISREG(os.stat(real).st_mode):  # before opening: a FIFO would block the open itself
+            raise UploadError("not a regular file")
+        with open(real, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise UploadError("not a regular file")
+            data = file.read(max_bytes + 1)
+    except OSError:
+        raise UploadError("unreadable") from None
+    if len(data) > max_bytes:
+        raise UploadError("too large")
+    stream = io.BytesIO(data)
+    stream.name = name if isinstance(name, str) and name else real.name
     return stream
+
+
+def allowed_upload_folders():
+    """Where the handler may read from: Gradio's upload folder (uploads, cached examples) and our examples."""
+    folders = [Path(gr.utils.get_upload_folder())]
+    folders += sorted({path.parent for path in EXAMPLES})
+    return [Path(os.path.realpath(folder)) for folder in folders]
 
 
 def build_demo(colorizer, notice=None):
@@ -134,7 +171,7 @@ def launch(spec=None, server_name=None, server_port=None, **launch_options):
     """Load the model (falling back to the shipped one) and serve the page until interrupted."""
     colorizer, notice = load_colorizer(spec)
     demo = build_demo(colorizer, notice)
-    demo.launch(server_name=server_name, server_port=server_port, max_file_size=MAX_UPLOAD, **launch_options)
+    demo.launch(server_name=server_name, server_port=server_port, max_file_size=MAX_UPLOAD_BYTES, **launch_options)
     return demo
 
 

@@ -34,7 +34,7 @@ def served_demo(tiny_colorizer):
     """The app's page around the tiny constant-colour model, served in this process."""
     demo = web.build_demo(tiny_colorizer)
     port = load_benchmark.free_port()
-    demo.launch(server_port=port, prevent_thread_lock=True, max_file_size=web.MAX_UPLOAD, quiet=True)
+    demo.launch(server_port=port, prevent_thread_lock=True, max_file_size=web.MAX_UPLOAD_BYTES, quiet=True)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
 

@@ -1,0 +1,75 @@
+"""Hostile requests to the app: it reads only what was uploaded, and what it reads is bounded."""
+
+import json
+import urllib.request
+
+import pytest
+
+from conftest import gradient_image, write
+
+gradio = pytest.importorskip("gradio")
+
+from colorizer import loadtest, web
+
+
+@pytest.fixture(scope="module")
+def served(tiny_colorizer):
+    demo = web.build_demo(tiny_colorizer)
+    port = loadtest.free_port()
+    demo.launch(server_port=port, prevent_thread_lock=True, max_file_size=web.MAX_UPLOAD_BYTES, quiet=True)
+    yield f"http://127.0.0.1:{port}"
+    demo.close()
+
+
+def call_colorize(url, file_data):
+    """POST /colorize through Gradio's plain HTTP API (no client library checks), return (ok, text of the result)."""
+    request = urllib.request.Request(
+        f"{url}/gradio_api/call/colorize", data=json.dumps({"data": [file_data]}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        event_id = json.loads(response.read())["event_id"]
+    with urllib.request.urlopen(f"{url}/gradio_api/call/colorize/{event_id}", timeout=60) as response:
+        stream = response.read().decode()
+    return "event: complete" in stream, stream
+
+
+@pytest.mark.parametrize("with_meta", [False, True])
+def test_a_server_path_is_never_read(served, tmp_path, with_meta):
+    secret = write(tmp_path / "private" / "secret.png", gradient_image(64, 48))
+    file_data = {"path": str(secret), **({"meta": {"_type": "gradio.FileData"}} if with_meta else {})}
+    ok, stream = call_colorize(served, file_data)
+    assert not ok, stream[-500:]
+    assert "secret" not in stream and str(tmp_path) not in stream  # not even the name is echoed
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "/etc/hostname", "/nonexistent/file.png"])
+def test_devices_and_probing_get_one_answer(served, target):
+    ok, stream = call_colorize(served, {"path": target})
+    assert not ok
+    assert target not in stream and "not an image" not in stream  # a missing file and a real one look the same
+
+
+def test_the_reader_takes_only_regular_files_inside_the_allowed_folders(tmp_path):
+    uploads = tmp_path / "uploads"
+    photo = write(uploads / "abc" / "photo.png", gradient_image(20, 10))
+    outside = write(tmp_path / "outside.png", gradient_image(20, 10))
+    (uploads / "link.png").symlink_to(outside)
+    (uploads / "folder").mkdir()
+    allowed = [uploads.resolve()]
+
+    stream = web.read_upload({"path": str(photo), "orig_name": "Grandma 1950.png"}, allowed)
+    assert stream.name == "Grandma 1950.png" and stream.read() == photo.read_bytes()
+    for hostile in (str(outside), str(uploads / "link.png"), str(uploads / "abc" / ".." / ".." / "outside.png"),
+                    str(uploads / "folder"), "", None, 42):
+        with pytest.raises(web.UploadError):
+            web.read_upload({"path": hostile}, allowed)
+    with pytest.raises(web.UploadError, match="too large"):
+        web.read_upload({"path": str(photo)}, allowed, max_bytes=10)
+
+
+def test_the_example_photos_are_still_read(tiny_colorizer):
+    handler = web.ColorizeHandler(tiny_colorizer)
+    for example in web.EXAMPLES:
+        (gray, colour), download = handler(str(example))
+        assert colour == download and gray.endswith("-gray.png")
