@@ -18,7 +18,14 @@ from . import lab
 from .files import write_atomically
 
 MAX_PIXELS = 50_000_000  # 50 MP: above this a photo is refused before it is decoded
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif")
+MAX_SIDE = 30_000  # pixels on either side: wide panoramas fit, a 5,000,000 x 1 strip does not
+MAX_ASPECT_RATIO = 100  # long side / short side
+# The formats Pillow may decode, whatever a file's name says, and the file names we look for.
+IMAGE_FORMATS = {
+    "JPEG": (".jpg", ".jpeg"), "PNG": (".png",), "WEBP": (".webp",), "TIFF": (".tif", ".tiff"),
+    "BMP": (".bmp",), "GIF": (".gif",),
+}
+IMAGE_SUFFIXES = tuple(suffix for suffixes in IMAGE_FORMATS.values() for suffix in suffixes)
 
 
 class ImageError(ValueError):
@@ -45,7 +52,8 @@ def open_image(source, max_pixels=MAX_PIXELS):
     through here. Every way a file can fail becomes an `ImageError` naming the file.
     """
     if isinstance(source, Image.Image):
-        _check_pixels(source.size, max_pixels, "the image")
+        _check_size(source.size, max_pixels, "the image")
+        _check_pixel_values(source, "the image")
         return ImageOps.exif_transpose(source)
     name = _describe(source)
     if isinstance(source, (str, os.PathLike)):
@@ -64,18 +72,21 @@ def open_image(source, max_pixels=MAX_PIXELS):
         with warnings.catch_warnings():
             # Pillow warns, then raises, above its own bomb limit; we check the size ourselves.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(source) as image:
-                _check_pixels(image.size, max_pixels, name)
+            with Image.open(source, formats=tuple(IMAGE_FORMATS)) as image:
+                _check_size(image.size, max_pixels, name)
                 image.load()
+                _check_pixel_values(image, name)
                 return ImageOps.exif_transpose(image)
     except ImageError:
         raise
     except UnidentifiedImageError:
-        raise ImageError(f"{name}: not an image, or a format Pillow cannot read") from None
-    except Image.DecompressionBombError as error:
-        raise ImageError(f"{name}: {error}") from None
-    except (OSError, SyntaxError, ValueError) as error:
-        raise ImageError(f"{name}: the image is damaged or truncated ({error})") from None
+        raise ImageError(f"{name}: not an image, or not one of the formats read here ({', '.join(IMAGE_FORMATS)})") from None
+    except Image.DecompressionBombError:  # Pillow's own limit is far above ours
+        raise ImageError(f"{name}: more megapixels than the limit of {max_pixels / 1e6:.0f} MP; downscale it first") from None
+    except MemoryError:
+        raise ImageError(f"{name}: not enough memory to decode it") from None
+    except Exception as error:  # noqa: BLE001 (a damaged file can make any decoder raise anything)
+        raise ImageError(f"{name}: the image is damaged or truncated ({type(error).__name__}: {error})") from None
 
 
 def load_photo(source, max_pixels=MAX_PIXELS):
@@ -98,7 +109,8 @@ def _describe(source):
     return getattr(source, "name", None) or "the image"
 
 
-def _check_pixels(size, max_pixels, name):
+def _check_size(size, max_pixels, name):
+    """Refuse, before decoding, what would not fit: too many pixels, a side too long, too thin a strip."""
     width, height = size
     if width < 1 or height < 1:
         raise ImageError(f"{name}: the image has no pixels ({width}x{height})")
@@ -107,6 +119,16 @@ def _check_pixels(size, max_pixels, name):
             f"{name}: {width}x{height} is {width * height / 1e6:.1f} megapixels, "
             f"more than the limit of {max_pixels / 1e6:.0f} MP; downscale it first"
         )
+    if max(width, height) > MAX_SIDE:
+        raise ImageError(f"{name}: {width}x{height} has a side longer than the limit of {MAX_SIDE:,} pixels")
+    if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+        raise ImageError(f"{name}: {width}x{height} is more than {MAX_ASPECT_RATIO} times as long as it is wide")
+
+
+def _check_pixel_values(image, name):
+    """Floating-point images (TIFF) can hold NaN or infinity, which have no colour."""
+    if image.mode == "F" and not np.isfinite(np.asarray(image)).all():
+        raise ImageError(f"{name}: the image has pixels that are not numbers (NaN or infinity)")
 
 
 def _photo_from_pil(image):
@@ -134,7 +156,7 @@ def _photo_from_array(array, max_pixels):
         array = array[:, :, 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
         raise ImageError(f"an image array must be HxW, HxWx3 or HxWx4, not {array.shape}")
-    _check_pixels((array.shape[1], array.shape[0]), max_pixels, "the image")
+    _check_size((array.shape[1], array.shape[0]), max_pixels, "the image")
     alpha = None
     if array.ndim == 3 and array.shape[2] == 4:
         array, alpha = array[:, :, :3], array[:, :, 3]
