@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from .files import fit_file_name
 from .images import MAX_PIXELS, ImageError, find_images, save_png
 
 
@@ -37,24 +38,44 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def output_path(output_folder, relative, taken):
-    """DIR/relative.png; when two inputs share a stem (a.jpg, a.png), the second keeps its suffix (a.png.png)."""
-    target = output_folder / relative.with_suffix(".png")
-    if target in taken:
-        target = output_folder / relative.parent / f"{relative.name}.png"
-    taken.add(target)
-    return target
+def plan_outputs(files, output_folder):
+    """An output path for each (file, relative path): DIR/relative.png, never an input, never one twice.
+
+    When a name is taken (two inputs called a.jpg, or a.jpg beside a.png, or an input photo
+    in the output folder), the next free "a (2).png", "a (3).png"... is used, and a note says so.
+    The order of `files` is stable, so running the same command again gives the same names.
+    Returns a list of (file, target, note or None).
+    """
+    taken = {file.resolve() for file, _ in files}
+    plan = []
+    for file, relative in files:
+        folder = output_folder / relative.parent
+        target, number = folder / fit_file_name(relative.stem, ".png"), 2
+        while target.resolve() in taken:
+            target, number = folder / fit_file_name(relative.stem, f" ({number}).png"), number + 1
+        taken.add(target.resolve())
+        wanted = folder / fit_file_name(relative.stem, ".png")
+        plan.append((file, target, None if target == wanted else f"{file} is written as {target.name}: {wanted.name} was taken"))
+    return plan
 
 
 def main(argv=None):
     args = parse_args(argv)
-    files, missing = find_images(args.inputs)
+    if args.output.exists() and not args.output.is_dir():
+        print(f"error: --output {args.output} is a file; give a folder", file=sys.stderr)
+        return 2
+    files, missing = find_images(args.inputs, exclude=[args.output])
     failures = [(path, "no such file or folder") for path in missing]
     if not files:
         for path, reason in failures:
             print(f"error: {path}: {reason}", file=sys.stderr)
         print("error: no images found in the given paths", file=sys.stderr)
         return 1
+    try:
+        args.output.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        print(f"error: cannot create the output folder {args.output}: {error.strerror or error}", file=sys.stderr)
+        return 2
 
     from .pipeline import Colorizer  # imports TensorFlow: after the cheap checks above
     from .weights import WeightsError
@@ -65,19 +86,28 @@ def main(argv=None):
         print(f"error: cannot load the model: {error}", file=sys.stderr)
         return 1
 
-    taken, written, skipped = set(), 0, 0
-    for file, relative in tqdm(files, desc="Colorizing", unit="photo", disable=None):
-        target = output_path(args.output, relative, taken)
-        if target.exists() and not args.overwrite:
-            skipped += 1
-            continue
-        try:
-            save_png(colorizer.colorize(file), target)
-            written += 1
-        except ImageError as error:
-            failures.append((file, str(error).removeprefix(f"{file}: ")))
-        except MemoryError:
-            failures.append((file, f"out of memory (photos up to {MAX_PIXELS / 1e6:.0f} MP are accepted)"))
+    plan = plan_outputs(files, args.output)
+    written, skipped = 0, 0
+    try:
+        for file, target, note in tqdm(plan, desc="Colorizing", unit="photo", disable=None):
+            if target.exists() and not args.overwrite:
+                skipped += 1
+                continue
+            try:
+                save_png(colorizer.colorize(file), target)
+                written += 1
+                if note:
+                    print(f"note: {note}", file=sys.stderr)
+            except ImageError as error:
+                failures.append((file, str(error).removeprefix(f"{file}: ")))
+            except MemoryError:
+                failures.append((file, f"out of memory (photos up to {MAX_PIXELS / 1e6:.0f} MP are accepted)"))
+            except OSError as error:  # the output could not be written: no space, no permission, a bad name
+                failures.append((file, f"cannot write {target}: {error.strerror or error}"))
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: wrote {written} of {len(plan)} photo(s) to {args.output}; run the same command "
+              "again to do the rest (finished photos are skipped)", file=sys.stderr)
+        return 130
 
     print(f"Wrote {written} colour PNG(s) to {args.output}" + (f"; skipped {skipped} that exist (--overwrite)" if skipped else ""))
     for path, reason in failures:

@@ -1,21 +1,41 @@
-"""Files: writing so that an interruption never leaves half a file under the final name, and hashing."""
+"""Files: writing so that an interruption never leaves half a file under any name, names that fit, hashing."""
 
 import hashlib
 import os
+import uuid
 from pathlib import Path
+
+MAX_NAME_BYTES = 255  # the longest file name most file systems take
 
 
 def write_atomically(path, save):
-    """Call save(partial_path), then rename the finished file into place (atomic on one filesystem).
+    """Call save(temporary_path) beside `path`, then rename the finished file into place.
 
-    The partial name keeps the real suffix, which Keras and numpy check when saving.
+    The rename is atomic on one file system, so `path` is either the old file or the whole new
+    one. The temporary name is hidden, unique and short (it never collides with a real file or
+    passes the name-length limit) and keeps the real suffixes, which Keras and numpy check.
+    Whatever happens while saving (a full disk, Ctrl-C), the temporary file is removed.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"partial-{path.name}")
-    save(partial)
-    os.replace(partial, path)
+    suffixes = "".join(path.suffixes)
+    partial = path.with_name(f".partial-{uuid.uuid4().hex[:12]}{suffixes if len(suffixes) <= 32 else path.suffix}")
+    try:
+        save(partial)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return path
+
+
+def fit_file_name(stem, suffix, limit=MAX_NAME_BYTES):
+    """`stem + suffix`, the stem shortened (at a character boundary) so the name fits in `limit` bytes."""
+    room = limit - len(suffix.encode())
+    encoded = stem.encode()
+    if len(encoded) > room:
+        stem = encoded[:room].decode(errors="ignore").rstrip() or "photo"
+    return stem + suffix
 
 
 def sha256_of(path):

@@ -189,15 +189,22 @@ def find_image_files(folder, recursive=True):
     return sorted(path for path in candidates if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file())
 
 
-def find_images(paths):
+def find_images(paths, exclude=()):
     """Expand files and folders (recursively) into image files, in a stable order.
 
-    Returns (list of (file, path relative to the folder it was found in), list of missing paths).
+    A folder in `exclude` that lies inside a given folder (an output folder inside the input
+    folder) is not searched. Returns (list of (file, path relative to the folder it was found
+    in), list of missing paths).
     """
     found, missing = [], []
     for given in map(Path, paths):
         if given.is_dir():
-            found.extend((file, file.relative_to(given)) for file in find_image_files(given))
+            inside = [folder.resolve() for folder in map(Path, exclude) if folder.resolve().is_relative_to(given.resolve())]
+            skipped = [folder for folder in inside if folder != given.resolve()]
+            found.extend(
+                (file, file.relative_to(given)) for file in find_image_files(given)
+                if not any(file.resolve().is_relative_to(folder) for folder in skipped)
+            )
         elif given.exists():
             found.append((given, Path(given.name)))
         else:

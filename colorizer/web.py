@@ -20,6 +20,7 @@ from pathlib import Path
 import gradio as gr
 
 from . import resources, weights
+from .files import fit_file_name
 from .images import ImageError, load_photo, save_png
 from .pipeline import Colorizer
 from .processor import grayscale
@@ -78,8 +79,8 @@ class ColorizeHandler:
             raise gr.Error(str(error)) from None
         folder = self._new_result_folder()
         stem = Path(name).stem or "photo"
-        gray_path = save_png(grayscale(photo), folder / f"{stem}-gray.png")
-        colour_path = save_png(colour, folder / f"{stem}-colour.png")
+        gray_path = save_png(grayscale(photo), folder / fit_file_name(stem, "-gray.png"))
+        colour_path = save_png(colour, folder / fit_file_name(stem, "-colour.png"))
         return (str(gray_path), str(colour_path)), str(colour_path)
 
     def _new_result_folder(self):

@@ -2,6 +2,7 @@
 
 import json
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +74,11 @@ def test_the_example_photos_are_still_read(tiny_colorizer):
     for example in web.EXAMPLES:
         (gray, colour), download = handler(str(example))
         assert colour == download and gray.endswith("-gray.png")
+
+
+def test_a_very_long_uploaded_name_gets_its_result(tiny_colorizer, tmp_path, monkeypatch):
+    upload = write(tmp_path / "abc" / "photo.png", gradient_image(20, 10))
+    handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path.resolve()])
+    (gray, colour), download = handler({"path": str(upload), "orig_name": "ü" * 124 + ".png"})
+    for result, ending in ((gray, "-gray.png"), (colour, "-colour.png"), (download, "-colour.png")):
+        assert Path(result).name.endswith(ending) and len(Path(result).name.encode()) <= 255
