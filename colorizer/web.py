@@ -7,14 +7,17 @@ page around a tiny model with `build_demo`.
 """
 
 import argparse
+import contextlib
 import io
 import os
 import shutil
 import stat
 import sys
 import tempfile
+import threading
 import time
 import uuid
+import weakref
 from pathlib import Path
 
 import gradio as gr
@@ -62,6 +65,8 @@ class ColorizeHandler:
         self.colorizer = colorizer
         self.allowed_folders = allowed_folders or allowed_upload_folders()
         self.results = Path(tempfile.mkdtemp(prefix="colorizer-app-"))
+        self._sweeping = threading.Lock()
+        weakref.finalize(self, shutil.rmtree, self.results, True)  # on shutdown, or when the page goes away
 
     def __call__(self, photo):
         if photo is None:  # the user cleared the photo
@@ -84,14 +89,27 @@ class ColorizeHandler:
         return (str(gray_path), str(colour_path)), str(colour_path)
 
     def _new_result_folder(self):
-        """A fresh folder for this request; folders older than RESULT_LIFETIME_S go (Gradio has copied them)."""
-        now = time.time()
-        for old in self.results.iterdir():
-            if now - old.stat().st_mtime > RESULT_LIFETIME_S:
-                shutil.rmtree(old, ignore_errors=True)
+        """A fresh folder for this request, after sweeping out the expired ones."""
+        self._remove_expired_results()
         folder = self.results / uuid.uuid4().hex
         folder.mkdir()
         return folder
+
+    def _remove_expired_results(self):
+        """Folders older than RESULT_LIFETIME_S go (Gradio has its own copies by then).
+
+        One request sweeps at a time; the others go on without waiting.
+        """
+        if not self._sweeping.acquire(blocking=False):
+            return
+        try:
+            now = time.time()
+            for old in self.results.iterdir():
+                with contextlib.suppress(FileNotFoundError):
+                    if now - old.stat().st_mtime > RESULT_LIFETIME_S:
+                        shutil.rmtree(old, ignore_errors=True)
+        finally:
+            self._sweeping.release()
 
 
 class UploadError(Exception):

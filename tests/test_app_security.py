@@ -82,3 +82,43 @@ def test_a_very_long_uploaded_name_gets_its_result(tiny_colorizer, tmp_path, mon
     (gray, colour), download = handler({"path": str(upload), "orig_name": "ü" * 124 + ".png"})
     for result, ending in ((gray, "-gray.png"), (colour, "-colour.png"), (download, "-colour.png")):
         assert Path(result).name.endswith(ending) and len(Path(result).name.encode()) <= 255
+
+
+def test_concurrent_requests_clean_up_old_results_without_failing(tiny_colorizer, tmp_path):
+    import os
+    import threading
+    import time
+
+    upload = write(tmp_path / "abc" / "photo.png", gradient_image(40, 30))
+    handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path.resolve()])
+    long_ago = time.time() - 2 * web.RESULT_LIFETIME_S
+    for index in range(70):
+        (handler.results / f"old{index}").mkdir()
+        (handler.results / f"old{index}" / "result.png").write_bytes(b"old")
+        os.utime(handler.results / f"old{index}", (long_ago, long_ago))
+    errors = []
+
+    def request():
+        try:
+            handler({"path": str(upload), "orig_name": "photo.png"})
+        except Exception as error:  # noqa: BLE001 (any failure is what this test looks for)
+            errors.append(error)
+
+    threads = [threading.Thread(target=request) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert not any(path.name.startswith("old") for path in handler.results.iterdir())
+
+
+def test_the_results_folder_goes_with_the_handler(tiny_colorizer):
+    import gc
+
+    handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[])
+    results = handler.results
+    (results / "some-result").mkdir()
+    del handler
+    gc.collect()
+    assert not results.exists()  # weakref.finalize also runs at interpreter shutdown
