@@ -17,9 +17,10 @@ from pathlib import Path
 import keras
 
 from . import resources
+from .bins import AB_BINS
 from .config import ModelConfig
-from .decoders import build_decoder
-from .encoder import encoder_fingerprint
+from .decoders import DECODERS, build_decoder
+from .encoder import encoder_fingerprint, feature_shapes
 from .files import sha256_of
 
 FORMAT = "colorizer-weights"
@@ -96,16 +97,56 @@ def read_config(folder):
         raise WeightsError(f"{folder} is not a weights folder: it has no {CONFIG_FILE}")
     try:
         document = json.loads(path.read_text())
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise WeightsError(f"{path} is not valid JSON: {error}") from None
-    if document.get("format") != FORMAT:
-        raise WeightsError(f"{path} is not a colorizer weights folder (format {document.get('format')!r})")
-    if document.get("format_version", 0) > FORMAT_VERSION:
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise WeightsError(f"{path} is not a colorizer weights folder")
+    version = document.get("format_version", 1)
+    if not _is_int(version) or version < 1:
+        raise WeightsError(f"{path}: format_version must be a whole number, not {version!r}")
+    if version > FORMAT_VERSION:
         raise WeightsError(
-            f"{folder} was written by a newer colorizer (format {document['format_version']}, "
+            f"{folder} was written by a newer colorizer (format {version}, "
             f"this one reads up to {FORMAT_VERSION}); upgrade the colorizer package"
         )
+    _check_schema(document, path)
     return document
+
+
+# config.json's "model" entries and the types they must have (config.json may come from anywhere)
+MODEL_SCHEMA = {
+    "input_size": (int,), "decoder": (str,), "head": (str,), "temperature": (int, float),
+    "encoder_weights": (str, type(None)), "encoder_weights_sha256": (str, type(None)),
+}
+REQUIRED_MODEL_KEYS = ("input_size", "decoder", "head", "temperature", "encoder_weights")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_schema(document, path):
+    """The parts of config.json that loading uses: their presence and types."""
+    model, files = document.get("model"), document.get("files")
+    if not isinstance(model, dict):
+        raise WeightsError(f"{path}: 'model' must be an object with the model's settings")
+    for key in REQUIRED_MODEL_KEYS:
+        if key not in model:
+            raise WeightsError(f"{path}: 'model' lacks {key!r}")
+    for key, types in MODEL_SCHEMA.items():
+        value = model.get(key)
+        if key in model and (not isinstance(value, types) or isinstance(value, bool) or (types == (int,) and not _is_int(value))):
+            raise WeightsError(f"{path}: model.{key} has the wrong type ({type(value).__name__})")
+    if not isinstance(files, dict) or DECODER_FILE not in files:
+        raise WeightsError(f"{path}: 'files' must list {DECODER_FILE} with its sha256")
+    for name, digest in files.items():
+        if not isinstance(name, str) or Path(name).name != name or name.startswith("."):
+            raise WeightsError(f"{path}: {name!r} in 'files' is not a plain file name in the folder")
+        if not isinstance(digest, str) or not _SHA256.match(digest):
+            raise WeightsError(f"{path}: the sha256 of {name} is not 64 hexadecimal digits")
+    if not isinstance(document.get("training"), (dict, type(None))):
+        raise WeightsError(f"{path}: 'training' must be an object")
 
 
 def load_folder(folder):
@@ -122,11 +163,34 @@ def load_folder(folder):
                 f"{file} does not match the sha256 in {CONFIG_FILE} (expected {expected[:12]}..., "
                 f"found {actual[:12]}...): the file is damaged or was changed; download or train it again"
             )
-    decoder = keras.saving.load_model(folder / DECODER_FILE, compile=False, safe_mode=True)
-    config = ModelConfig.from_dict(document["model"])
+    try:
+        config = ModelConfig.from_dict(document["model"])
+    except ValueError as error:
+        raise WeightsError(f"{folder / CONFIG_FILE}: {error}") from None
+    try:
+        decoder = keras.saving.load_model(folder / DECODER_FILE, compile=False, safe_mode=True)
+    except Exception as error:  # noqa: BLE001 (Keras raises many kinds for files it cannot or will not load)
+        reason = str(error).strip().split("\n")[0][:200]
+        raise WeightsError(f"{folder / DECODER_FILE} cannot be loaded as a safe Keras 3 model ({type(error).__name__}: {reason})") from None
     if document.get("format_version", 1) < 2:
         decoder = _from_version_1(decoder, config)
+    _check_decoder(decoder, config, folder / DECODER_FILE)
     return config, decoder, document
+
+
+def _check_decoder(decoder, config, path):
+    """The decoder takes the inputs and gives the outputs its config says, at its sizes."""
+    expected_inputs = feature_shapes(config.input_size, DECODERS[config.decoder].inputs)
+    expected_outputs = {"ab": (config.input_size, config.input_size, 2)}
+    if config.head == "classification":
+        expected_outputs["logits"] = (config.input_size // 4, config.input_size // 4, len(AB_BINS))
+    inputs, outputs = decoder.input, decoder.output
+    if (
+        not isinstance(inputs, dict) or not isinstance(outputs, dict)
+        or {name: tuple(tensor.shape[1:]) for name, tensor in inputs.items()} != expected_inputs
+        or {name: tuple(tensor.shape[1:]) for name, tensor in outputs.items()} != expected_outputs
+    ):
+        raise WeightsError(f"{path} is not a {config.decoder} decoder with a {config.head} head at {config.input_size} pixels, as config.json says")
 
 
 def _from_version_1(saved, config):
@@ -136,8 +200,11 @@ def _from_version_1(saved, config):
     current_layers = {layer.name: layer for layer in decoder.layers if layer.weights}
     if saved_layers.keys() != current_layers.keys():
         raise WeightsError(f"the saved decoder's layers do not match a {config.decoder} decoder with a {config.head} head")
-    for name, layer in current_layers.items():
-        layer.set_weights(saved_layers[name].get_weights())
+    try:
+        for name, layer in current_layers.items():
+            layer.set_weights(saved_layers[name].get_weights())
+    except ValueError:
+        raise WeightsError(f"the saved decoder's weights do not fit a {config.decoder} decoder at {config.input_size} pixels") from None
     return decoder
 
 

@@ -1,0 +1,83 @@
+"""Tampered weights folders: each kind gets a clear WeightsError, and no tampered file ever runs code."""
+
+import json
+import pickle
+import shutil
+from pathlib import Path
+
+import keras
+import pytest
+
+from colorizer import Colorizer, ModelConfig, WeightsError
+from colorizer.decoders import build_decoder
+from colorizer.files import sha256_of
+from colorizer.weights import CONFIG_FILE, DECODER_FILE
+
+MARKER = "/tmp/colorizer-tampered-code-ran"
+
+
+def write_config(folder, change):
+    document = json.loads((folder / CONFIG_FILE).read_text())
+    document = change(document)
+    (folder / CONFIG_FILE).write_text(json.dumps(document))
+
+
+def rehash(folder):
+    """What an attacker who controls config.json does after changing the decoder."""
+    write_config(folder, lambda document: {**document, "files": {DECODER_FILE: sha256_of(folder / DECODER_FILE)}})
+
+
+def replace_decoder(folder, save):
+    (folder / DECODER_FILE).unlink()
+    save(folder / DECODER_FILE)
+    rehash(folder)
+
+
+def lambda_decoder(path):
+    inputs = keras.Input((1, 1, 512), name="block5_pool")
+    outputs = keras.layers.Lambda(lambda x: (Path(MARKER).write_text("ran"), x)[1])(inputs)
+    keras.Model(inputs, {"ab": outputs}).save(path)
+
+
+def legacy_h5_decoder(path):
+    model = build_decoder(ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck", head="regression"))
+    h5 = path.with_name("legacy.h5")
+    model.save_weights(h5.with_suffix(".weights.h5"))
+    shutil.move(h5.with_suffix(".weights.h5"), path)
+
+
+def other_decoder(path):
+    build_decoder(ModelConfig(input_size=64, encoder_weights=None, decoder="bottleneck", head="regression")).save(path)
+
+
+TAMPERING = {
+    "no files listed": lambda folder: write_config(folder, lambda d: {**d, "files": {}}),
+    "a Lambda layer": lambda folder: replace_decoder(folder, lambda_decoder),
+    "a pickle": lambda folder: replace_decoder(folder, lambda path: path.write_bytes(pickle.dumps({"evil": True}))),
+    "a legacy .h5 file": lambda folder: replace_decoder(folder, legacy_h5_decoder),
+    "a decoder for another size": lambda folder: replace_decoder(folder, other_decoder),
+    "a config that is a list": lambda folder: (folder / CONFIG_FILE).write_text("[]"),
+    "a config without the model": lambda folder: write_config(folder, lambda d: {k: v for k, v in d.items() if k != "model"}),
+    "a model setting missing": lambda folder: write_config(folder, lambda d: {**d, "model": {k: v for k, v in d["model"].items() if k != "decoder"}}),
+    "a size that is text": lambda folder: write_config(folder, lambda d: {**d, "model": {**d["model"], "input_size": "32"}}),
+    "an unknown decoder": lambda folder: write_config(folder, lambda d: {**d, "model": {**d["model"], "decoder": "transformer"}}),
+    "a file name outside the folder": lambda folder: write_config(folder, lambda d: {**d, "files": {**d["files"], "../../etc/passwd": "0" * 64}}),
+    "a hash that is not a hash": lambda folder: write_config(folder, lambda d: {**d, "files": {DECODER_FILE: "abc"}}),
+    "a version that is text": lambda folder: write_config(folder, lambda d: {**d, "format_version": "2"}),
+    "not JSON": lambda folder: (folder / CONFIG_FILE).write_bytes(b"\xff\xfe{"),
+}
+
+
+@pytest.mark.parametrize("kind", list(TAMPERING))
+def test_tampered_folders_are_refused_with_a_clear_error(kind, tiny_weights, tmp_path):
+    import os
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_weights, folder)
+    TAMPERING[kind](folder)
+    if os.path.exists(MARKER):
+        os.remove(MARKER)  # building the Lambda model ran its function once, here in the test
+    with pytest.raises(WeightsError) as error:
+        Colorizer.from_pretrained(folder)
+    assert str(folder) in str(error.value)
+    assert not os.path.exists(MARKER)
