@@ -30,8 +30,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    from .hub import push_to_hub
     from .training import run
-    from .weights import push_to_hub
 
     try:
         folder = run(from_options(TrainingSettings, args), from_options(ModelConfig, args), resume=args.resume)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from . import resources, weights
+from . import hub, resources
 from .files import fit_file_name
 from .images import ImageError, load_photo, save_png
 from .pipeline import Colorizer
@@ -43,13 +43,13 @@ def load_colorizer(spec=None):
     """
     if not spec:
         return Colorizer.from_pretrained(), None
-    name, revision = weights.parse_model_spec(spec)
+    name, revision = hub.parse_model_spec(spec)
     try:
         return Colorizer.from_pretrained(name, revision=revision), None
     except Exception as error:  # noqa: BLE001 (whatever went wrong, the shipped model still works)
-        notice = f"Could not load the model `{spec}` ({error}). Using the shipped model instead."
-        print(f"warning: {notice}", file=sys.stderr)
-        return Colorizer.from_pretrained(), notice
+        print(f"warning: could not load the model {spec} ({error}); using the shipped model", file=sys.stderr)
+        shown = f" `{name}`" if hub.is_hub_id(name) else ""  # a Hub id is public; a server path and the error are not
+        return Colorizer.from_pretrained(), f"The model{shown} could not be loaded, so this page runs the shipped model."
 
 
 def describe_model(colorizer):

@@ -1,4 +1,4 @@
-"""The weights folder: config.json plus the trained decoder, checked by sha256; and the Hub.
+"""The weights folder: config.json plus the trained decoder, checked by sha256.
 
 A folder holds only what was trained (the decoder, in Keras 3's native `.keras` format,
 loaded in safe mode: no pickle, no code); the frozen encoder is rebuilt from the source
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import keras
 
-from . import resources
+from . import hub, resources
 from .bins import AB_BINS
 from .config import ModelConfig
 from .decoders import DECODERS, build_decoder
@@ -27,8 +27,6 @@ FORMAT = "colorizer-weights"
 FORMAT_VERSION = 2  # 2: the decoder has named outputs ("ab", "logits") and named inputs
 CONFIG_FILE = "config.json"
 DECODER_FILE = "decoder.keras"
-HUB_FILES = ["config.json", "*.keras", "*.json", "README.md"]
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
 class WeightsError(RuntimeError):
@@ -218,18 +216,6 @@ def warn_if_encoder_differs(config):
         )
 
 
-def is_hub_id(name):
-    return bool(_HUB_ID.match(str(name))) and not Path(name).exists()
-
-
-def parse_model_spec(spec):
-    """"USER/REPO@REVISION" -> ("USER/REPO", "REVISION"); a folder or a plain repo id -> (spec, None)."""
-    name, separator, revision = str(spec).rpartition("@")
-    if separator and is_hub_id(name) and revision:
-        return name, revision
-    return str(spec), None
-
-
 def resolve(name_or_path=None, revision=None):
     """A local folder for a model: the shipped one, a local path, or a Hub repo id (downloaded and cached)."""
     if name_or_path is None:
@@ -237,42 +223,9 @@ def resolve(name_or_path=None, revision=None):
     path = Path(name_or_path)
     if path.exists():
         return path
-    if is_hub_id(name_or_path):
-        return download_from_hub(str(name_or_path), revision=revision)
+    if hub.is_hub_id(name_or_path):
+        try:
+            return hub.download_from_hub(str(name_or_path), revision=revision)
+        except hub.HubError as error:
+            raise WeightsError(str(error)) from None
     raise WeightsError(f"{name_or_path} is neither a weights folder nor a Hub repo id like USER/REPO")
-
-
-def download_from_hub(repo_id, revision=None):
-    """Download (or reuse from the local cache) a model repo, pinned to `revision` if given.
-
-    huggingface_hub falls back to its cache by itself when the Hub cannot be reached,
-    and reads only the cache when HF_HUB_OFFLINE=1.
-    """
-    from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import LocalEntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
-
-    try:
-        return Path(snapshot_download(repo_id, revision=revision, allow_patterns=HUB_FILES, library_name="colorizer"))
-    except RevisionNotFoundError:
-        raise WeightsError(f"the Hub repo {repo_id} has no revision {revision!r}") from None
-    except RepositoryNotFoundError:
-        raise WeightsError(f"no model repo {repo_id} on the Hub (or it is private: log in with `hf auth login`)") from None
-    except LocalEntryNotFoundError:
-        raise WeightsError(
-            f"cannot reach the Hub to download {repo_id}" + (f"@{revision}" if revision else "") + ", "
-            "and it is not in the local cache; connect once, or use a local weights folder"
-        ) from None
-
-
-def push_to_hub(folder, repo_id, token=None, private=None, commit_message="Upload colorizer weights"):
-    """Create the model repo if needed and upload a weights folder; returns the commit URL.
-
-    The token comes from `token`, else HF_TOKEN, else the saved `hf auth login`.
-    """
-    from huggingface_hub import HfApi
-
-    read_config(folder)  # refuse to upload something that is not a weights folder
-    api = HfApi(token=token)
-    api.create_repo(repo_id, private=private, exist_ok=True)
-    commit = api.upload_folder(repo_id=repo_id, folder_path=str(folder), commit_message=commit_message, allow_patterns=HUB_FILES)
-    return commit.commit_url

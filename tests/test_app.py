@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorizer import data, weights
+from colorizer import data, hub
 from colorizer import loadtest as load_benchmark  # the load test runs the benchmark's own code
 
 from conftest import gradient_image, write
@@ -40,9 +40,9 @@ def served_demo(tiny_colorizer):
 
 
 def test_model_spec_takes_a_revision_after_at():
-    assert weights.parse_model_spec("user/colorizer@v1.2") == ("user/colorizer", "v1.2")
-    assert weights.parse_model_spec("user/colorizer") == ("user/colorizer", None)
-    assert weights.parse_model_spec("weights") == ("weights", None)
+    assert hub.parse_model_spec("user/colorizer@v1.2") == ("user/colorizer", "v1.2")
+    assert hub.parse_model_spec("user/colorizer") == ("user/colorizer", None)
+    assert hub.parse_model_spec("weights") == ("weights", None)
 
 
 def test_colorize_endpoint_returns_gray_colour_and_full_resolution_png(served_demo, tmp_path):
@@ -71,7 +71,9 @@ def test_an_unloadable_model_falls_back_to_the_shipped_one_with_a_notice(monkeyp
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     colorizer, notice = web.load_colorizer("nobody/no-such-model@v9")
     assert colorizer.source == "the shipped model"
-    assert "nobody/no-such-model@v9" in notice and "shipped model" in notice
+    assert "`nobody/no-such-model`" in notice and "shipped model" in notice
+    _, local_notice = web.load_colorizer(str(tiny_weights.parent / "private" / "model"))
+    assert "private" not in local_notice and "shipped model" in local_notice  # no server path, no error text
 
     demo = web.build_demo(colorizer, notice)
     texts = [block.get("props", {}).get("value") for block in demo.config["components"]]

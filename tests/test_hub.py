@@ -11,7 +11,8 @@ import pytest
 from huggingface_hub import constants as hub_constants
 
 from colorizer import Colorizer, WeightsError
-from colorizer.weights import DECODER_FILE, push_to_hub
+from colorizer.hub import push_to_hub
+from colorizer.weights import DECODER_FILE
 
 from conftest import colour_photo, gradient_image, write
 from fake_hub import FakeHub
@@ -100,3 +101,47 @@ def _clean_env():
     import os
 
     return {key: value for key, value in os.environ.items() if not key.startswith("HF_")}
+
+
+def test_a_bad_repo_id_is_a_clear_error(tmp_path, capsys):
+    from colorizer.__main__ import main
+
+    write(tmp_path / "a.png", gradient_image(10, 10))
+    with pytest.raises(WeightsError, match="is not a Hub repo id"):
+        Colorizer.from_pretrained("a/..")
+    assert main([str(tmp_path / "a.png"), "-o", str(tmp_path / "out"), "--model", "a/.."]) == 1
+    assert "is not a Hub repo id" in capsys.readouterr().err
+
+
+def test_an_unanswering_hub_means_the_cache_alone_at_once(monkeypatch, tmp_path):
+    """Where the network hangs, the probe gives up after a few seconds instead of huggingface_hub's retries."""
+    import socket
+    import threading
+
+    from colorizer import hub as hub_module
+
+    release = threading.Event()
+
+    def hanging_connect(*args, **kwargs):
+        release.wait(60)
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(socket, "create_connection", hanging_connect)
+    assert hub_module.hub_reachable("https://hub.example", timeout=0.2) is False
+    release.set()
+
+    calls = []
+
+    def snapshot_download(repo_id, **options):
+        calls.append(options)
+        from huggingface_hub.errors import LocalEntryNotFoundError
+
+        raise LocalEntryNotFoundError("not cached")
+
+    import huggingface_hub
+
+    monkeypatch.setattr(hub_module, "hub_reachable", lambda endpoint: False)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
+    with pytest.raises(WeightsError, match="cannot reach the Hub"):
+        Colorizer.from_pretrained("someone/model", revision="v1")
+    assert calls == [{"revision": "v1", "allow_patterns": hub_module.HUB_FILES, "library_name": "colorizer", "local_files_only": True}]

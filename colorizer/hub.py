@@ -1,0 +1,96 @@
+"""The Hugging Face Hub: model ids, download (cached, pinned, failing fast offline) and upload."""
+
+import re
+import threading
+import urllib.parse
+from pathlib import Path
+
+HUB_FILES = ["config.json", "*.keras", "*.json", "README.md"]
+PROBE_TIMEOUT_S = 3.0  # how long to wait for the Hub before using the local cache alone
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+class HubError(RuntimeError):
+    """The Hub could not give the model asked for; the message says why."""
+
+
+def is_hub_id(name):
+    return bool(_HUB_ID.match(str(name))) and not Path(name).exists()
+
+
+def parse_model_spec(spec):
+    """"USER/REPO@REVISION" -> ("USER/REPO", "REVISION"); a folder or a plain repo id -> (spec, None)."""
+    name, separator, revision = str(spec).rpartition("@")
+    if separator and is_hub_id(name) and revision:
+        return name, revision
+    return str(spec), None
+
+
+def download_from_hub(repo_id, revision=None):
+    """Download (or reuse from the local cache) a model repo, pinned to `revision` if given.
+
+    Reads only the cache when HF_HUB_OFFLINE=1, or when the Hub does not answer within
+    PROBE_TIMEOUT_S (instead of waiting through huggingface_hub's retries).
+    """
+    from huggingface_hub import constants, snapshot_download
+    from huggingface_hub.errors import (
+        HFValidationError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    offline = constants.HF_HUB_OFFLINE or not hub_reachable(constants.ENDPOINT)
+    try:
+        folder = snapshot_download(
+            repo_id, revision=revision, allow_patterns=HUB_FILES, library_name="colorizer", local_files_only=offline
+        )
+        return Path(folder)
+    except HFValidationError:
+        raise HubError(f"{repo_id!r} is not a Hub repo id (USER/REPO: letters, digits, '-', '_' and '.')") from None
+    except RevisionNotFoundError:
+        raise HubError(f"the Hub repo {repo_id} has no revision {revision!r}") from None
+    except RepositoryNotFoundError:
+        raise HubError(f"no model repo {repo_id} on the Hub (or it is private: log in with `hf auth login`)") from None
+    except LocalEntryNotFoundError:
+        raise HubError(
+            f"cannot reach the Hub to download {repo_id}" + (f"@{revision}" if revision else "") + ", "
+            "and it is not in the local cache; connect once, or use a local weights folder"
+        ) from None
+
+
+def push_to_hub(folder, repo_id, token=None, private=None, commit_message="Upload colorizer weights"):
+    """Create the model repo if needed and upload a weights folder; returns the commit URL.
+
+    The token comes from `token`, else HF_TOKEN, else the saved `hf auth login`.
+    """
+    from huggingface_hub import HfApi
+
+    from .weights import read_config
+
+    read_config(folder)  # refuse to upload something that is not a weights folder
+    api = HfApi(token=token)
+    api.create_repo(repo_id, private=private, exist_ok=True)
+    commit = api.upload_folder(repo_id=repo_id, folder_path=str(folder), commit_message=commit_message, allow_patterns=HUB_FILES)
+    return commit.commit_url
+
+
+def hub_reachable(endpoint, timeout=PROBE_TIMEOUT_S):
+    """Whether the Hub's host accepts a connection within `timeout` seconds (name lookup included)."""
+    import socket
+
+    address = urllib.parse.urlsplit(endpoint)
+    port = address.port or (443 if address.scheme == "https" else 80)
+    answered = threading.Event()
+
+    def connect():
+        try:
+            socket.create_connection((address.hostname, port), timeout=timeout).close()
+            answered.set()
+        except OSError:
+            pass
+
+    probe = threading.Thread(target=connect, daemon=True)
+    probe.start()
+    probe.join(timeout)
+    return answered.is_set()
