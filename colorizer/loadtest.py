@@ -10,6 +10,7 @@ Needs gradio_client (requirements-dev.txt). Sends traffic to 127.0.0.1 only.
 
 import argparse
 import contextlib
+import json
 import os
 import socket
 import statistics
@@ -18,7 +19,9 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -131,6 +134,58 @@ def send_load(url, photos, clients=20, photos_per_client=5):
     wall_seconds = time.perf_counter() - start
     downloads.cleanup()
     return results, wall_seconds
+
+
+def upload(url, photo):
+    """Upload a file to a running app as a browser does; returns its FileData for API calls."""
+    boundary = uuid.uuid4().hex
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{Path(photo).name}\"\r\n"
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode() + Path(photo).read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        f"{url}gradio_api/upload", data=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        [path] = json.loads(response.read())
+    return {"path": path, "orig_name": Path(photo).name, "meta": {"_type": "gradio.FileData"}}
+
+
+def send_burst(url, file_data, count=100, timeout=300):
+    """`count` requests to /colorize at the same moment, through Gradio's HTTP API.
+
+    Returns one dict per request: outcome ("completed", "refused": the queue was full, or
+    "failed") and the seconds until that answer.
+    """
+    results, lock = [], threading.Lock()
+    start_together = threading.Barrier(count)
+
+    def one_request():
+        start_together.wait()
+        start = time.perf_counter()
+        outcome = "failed"
+        try:
+            request = urllib.request.Request(
+                f"{url}gradio_api/call/colorize", data=json.dumps({"data": [file_data]}).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                event_id = json.loads(response.read())["event_id"]
+            with urllib.request.urlopen(f"{url}gradio_api/call/colorize/{event_id}", timeout=timeout) as response:
+                outcome = "completed" if "event: complete" in response.read().decode() else "failed"
+        except urllib.error.HTTPError as error:
+            outcome = "refused" if error.code == 503 else "failed"
+        except OSError:
+            outcome = "failed"
+        with lock:
+            results.append({"outcome": outcome, "seconds": time.perf_counter() - start})
+
+    threads = [threading.Thread(target=one_request) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
 
 
 def wrong_sizes(results):

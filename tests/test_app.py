@@ -3,6 +3,7 @@
 import base64
 import shutil
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -166,3 +167,26 @@ def test_readme_front_matter_makes_a_hugging_face_space():
     assert space["python_version"] == "3.11"
     assert (root / space["app_file"]).is_file()
     assert space["models"]
+
+
+@pytest.mark.slow
+def test_a_burst_beyond_the_queue_is_refused_at_once_and_the_rest_completes(tiny_weights, tmp_path):
+    [photo] = load_benchmark.make_photos(tmp_path, [(1600, 1200)])
+    with load_benchmark.running_app(tiny_weights) as (url, process, _):
+        file_data = load_benchmark.upload(url, photo)
+        load_benchmark.send_burst(url, file_data, count=2)  # warm-up
+        before = load_benchmark.resident_mb(process.pid)
+        results = load_benchmark.send_burst(url, file_data, count=100)
+        time.sleep(3)
+        after = load_benchmark.resident_mb(process.pid)
+
+    outcomes = [record["outcome"] for record in results]
+    refused = [record["seconds"] for record in results if record["outcome"] == "refused"]
+    completed = [record["seconds"] for record in results if record["outcome"] == "completed"]
+    print(f"burst: {len(completed)} completed, {len(refused)} refused (slowest refusal {max(refused, default=0):.2f} s, "
+          f"slowest completion {max(completed, default=0):.1f} s); memory {before} -> {after} MB")
+    assert outcomes.count("failed") == 0
+    assert refused and len(completed) >= web.QUEUE_SIZE  # the queue held what it could, the overflow was turned away
+    assert max(refused) < min(sorted(completed)[web.CONCURRENCY:])  # a refusal comes before any queued answer
+    if before is not None:
+        assert after < before + 100, f"server memory grew from {before:.0f} to {after:.0f} MB"
