@@ -35,9 +35,12 @@ def main(argv=None):
 
     try:
         folder = run(from_options(TrainingSettings, args), from_options(ModelConfig, args), resume=args.resume)
-    except (ValueError, FileNotFoundError, FileExistsError) as error:
+    except (ValueError, OSError) as error:  # bad settings, missing data, an output that cannot be written
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted: run the same command with --resume to continue from the last finished epoch", file=sys.stderr)
+        return 130
     if args.push_to_hub:
         try:
             print(f"uploaded: {push_to_hub(folder, args.push_to_hub, private=args.private or None)}")

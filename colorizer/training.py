@@ -50,7 +50,10 @@ class Stopwatch:
 
 
 def progress_bar(iterable=None, **kwargs):
-    return tqdm(iterable, disable=None, dynamic_ncols=True, **kwargs)
+    """A progress bar in a terminal; in a log file, a progress line a minute (long runs go to logs)."""
+    if sys.stderr.isatty():
+        return tqdm(iterable, dynamic_ncols=True, **kwargs)
+    return tqdm(iterable, mininterval=60, maxinterval=120, ncols=100, ascii=True, **kwargs)
 
 
 def scan(settings, stopwatch):

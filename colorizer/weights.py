@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import uuid
 import warnings
 from pathlib import Path
@@ -65,12 +66,18 @@ def save_folder(folder, config, decoder, training=None, extra_files=None):
 
 
 def check_output_folder(folder):
-    """Refuse to write a weights folder where it would replace anything but another weights folder."""
+    """Refuse to write a weights folder where it would replace anything but another weights folder,
+    or where it cannot be written (checked by writing a file beside it)."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise FileExistsError(f"{folder} is a file: choose a folder for the weights")
     if folder.is_dir() and any(folder.iterdir()) and not (folder / CONFIG_FILE).is_file():
         raise FileExistsError(f"{folder} exists and is not a weights folder: choose another output folder")
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder.parent).close()
+    except OSError as error:
+        raise OSError(f"cannot write the weights folder {folder}: {error.strerror or error}") from None
 
 
 def _swap_folders(new, target):

@@ -169,3 +169,14 @@ def test_a_quick_trial_samples_every_folder(tmp_path):
     photos = scan(settings, Stopwatch())
     assert len(photos.train) == 8
     assert {photo.path.parent.name for photo in photos.train} == {"first", "second"}
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(tmp_path, capsys):
+    from colorizer.train_command import main
+
+    write(tmp_path / "photos" / "a.png", colour_photo(1))
+    code = main(["--data", str(tmp_path / "photos"), "--output", "/proc/no-such-place/model", "--cache", str(tmp_path / "cache")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "cannot write the weights folder /proc/no-such-place/model" in err and "Traceback" not in err
+    assert not (tmp_path / "cache").exists()  # refused before the scan and the cache
