@@ -12,7 +12,7 @@ from colorizer.lab import AB_SCALE, lightness, rgb_to_lab
 from conftest import CONSTANT_AB, gradient_image, psnr
 
 
-@pytest.mark.parametrize("width, height", [(1, 1), (3, 1000), (4000, 3), (97, 61)])
+@pytest.mark.parametrize("width, height", [(1, 1), (3, 300), (4000, 40), (97, 61)])  # up to the aspect-ratio limit of 100
 def test_output_keeps_the_photo_size(tiny_colorizer, width, height):
     result = tiny_colorizer.colorize(gradient_image(width, height))
     assert result.size == (width, height)
