@@ -50,6 +50,7 @@ class ModelConfig:
         "or 'none' (random: tests only)", type=optional(str),
     )
     encoder_weights_sha256: str | None = None  # recorded at training time: the encoder it was trained with
+    chroma_gain: float = 1.0  # how much the predicted chroma is scaled at strength 1.0: set per model by measurement
 
     def __post_init__(self):
         if self.input_size < 32 or self.input_size % 32:
@@ -60,6 +61,8 @@ class ModelConfig:
             raise ValueError(f"unknown head {self.head!r}; choose one of {HEADS}")
         if not self.temperature > 0:
             raise ValueError(f"temperature must be positive, not {self.temperature}")
+        if not 0 < self.chroma_gain <= MAX_STRENGTH:
+            raise ValueError(f"chroma_gain must lie in (0, {MAX_STRENGTH}], not {self.chroma_gain}")
 
     def to_dict(self):
         return dataclasses.asdict(self)
@@ -71,6 +74,15 @@ class ModelConfig:
 
 
 HEADS = ("classification", "regression")
+DEFAULT_STRENGTH = 1.0  # the colour strength users get unless they choose another
+MAX_STRENGTH = 3.0  # strength 0 is gray; 0.5 subtle, 2 vivid; above 3 every colour is at the gamut's edge
+
+
+def check_strength(strength):
+    """Colour strength must be a number from 0 to MAX_STRENGTH."""
+    if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0 <= strength <= MAX_STRENGTH:
+        raise ValueError(f"strength must be a number from 0 to {MAX_STRENGTH}, not {strength!r}")
+    return float(strength)
 
 
 @dataclass(frozen=True)

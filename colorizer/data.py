@@ -8,6 +8,7 @@ photo and its features are cached on disk in float16, so the decoder trains with
 VGG16 again.
 """
 
+import csv
 import hashlib
 import json
 import math
@@ -205,6 +206,35 @@ class FeatureCache:
             raise RuntimeError(f"feature cache {self.folder} is incomplete ({self.done} of {self.count})")
         arrays = self._arrays("r")
         return {name: arrays[name] for name in self.feature_shapes}, arrays["ab"]
+
+
+def manifest_categories(root):
+    """{file name: category} from the manifest beside a folder (NAME.MANIFEST.tsv, a 'category' column), if any.
+
+    Metadata for reporting only: training never needs it.
+    """
+    root = Path(root)
+    manifest = root.with_name(f"{root.name}.MANIFEST.tsv")
+    if not manifest.is_file():
+        return {}
+    with open(manifest, newline="") as file:
+        rows = list(csv.DictReader(file, delimiter="\t"))
+    if not rows or "category" not in rows[0]:
+        return {}
+    name_column = next((column for column in ("file", "filename") if column in rows[0]), None)
+    return {row[name_column]: row["category"] for row in rows if name_column and row[name_column]} if name_column else {}
+
+
+def by_category(photos, roots):
+    """{category: paths} of training photos: the manifest's category, else the name of the folder given."""
+    groups = {}
+    for root in map(Path, roots):
+        categories = manifest_categories(root)
+        for photo in photos:
+            if root in photo.path.parents:
+                relative = str(photo.path.relative_to(root))
+                groups.setdefault(categories.get(relative, root.name), []).append(photo.path)
+    return dict(sorted(groups.items()))
 
 
 def write_json_atomically(path, document):

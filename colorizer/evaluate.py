@@ -17,6 +17,7 @@ from skimage.color import deltaE_ciede2000
 from skimage.metrics import structural_similarity
 
 from . import lab
+from .config import TrainingSettings
 from .images import find_image_files, read_rgb
 
 GRAY_BASELINE = "gray baseline"
@@ -64,6 +65,14 @@ def find_sets(folders):
     return sets
 
 
+def held_out_sets(roots, validation_percent=None):
+    """{category: photos} of the training folders' held-out split: the photos training validates on."""
+    from . import data
+
+    scan = data.scan_dataset(roots, validation_percent or TrainingSettings().validation_percent)
+    return data.by_category(scan.validation, roots)
+
+
 def load_truth(path, size):
     """A test photo as sRGB uint8, at full size or resized bicubically to size x size (as papers do)."""
     rgb = read_rgb(path)
@@ -72,9 +81,9 @@ def load_truth(path, size):
     return np.asarray(Image.fromarray(rgb).resize((size, size), Image.BICUBIC))
 
 
-def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=None, keep=0):
-    """{size: {set: {row: mean metrics}}} for the gray baseline and each colorizer; also up to
-    `keep` example outputs per set (at the first size) for a contact sheet."""
+def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=None, keep=0, strength=1.0):
+    """{size: {set: {row: mean metrics}}} for the gray baseline and each colorizer (at `strength`);
+    also up to `keep` example outputs per set (at the first size) for a contact sheet."""
     results, examples = {}, {}
     for size in sizes:
         size_key = str(size)
@@ -90,7 +99,7 @@ def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=
                 truth_cf.append(colourfulness(truth))
                 outputs = {GRAY_BASELINE: lab.lab_to_srgb8(truth_lab[..., 0], np.zeros_like(truth_lab[..., 1:]))}
                 for name, colorizer in colorizers.items():
-                    outputs[name] = np.asarray(colorizer.colorize(truth))
+                    outputs[name] = np.asarray(colorizer.colorize(truth, strength=strength))
                 for name, output in outputs.items():
                     rows[name].append(image_metrics(truth, output, truth_lab))
                 if size == sizes[0] and index < keep:
@@ -100,6 +109,18 @@ def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=
             table["_photos"] = len(paths)
             results[size_key][set_name] = table
     return results, examples
+
+
+def combine(tables):
+    """One table for several sets' tables: each row's metrics averaged over all their photos."""
+    counts = [table["_photos"] for table in tables]
+    combined = {"_photos": sum(counts)}
+    for name in tables[0]:
+        if name != "_photos":
+            combined[name] = {
+                key: float(np.average([table[name][key] for table in tables], weights=counts)) for key in tables[0][name]
+            }
+    return combined
 
 
 def _mean(rows):
@@ -145,7 +166,14 @@ def contact_sheet(examples, columns, thumb=200):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="colorizer-eval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", nargs="+", required=True, metavar="DIR", help="a folder of colour photos, or a folder of such folders (one set each)")
+    sources = parser.add_mutually_exclusive_group(required=True)
+    sources.add_argument("--data", nargs="+", metavar="DIR", help="a folder of colour photos, or a folder of such folders (one set each)")
+    sources.add_argument(
+        "--held-out", nargs="+", metavar="DIR",
+        help="training folders: measure on their held-out validation photos (the split training uses), one set per "
+        "category (a manifest's 'category' column beside the folder, else the folder's name)",
+    )
+    parser.add_argument("--strength", type=float, default=1.0, help="colour strength of every model (default: %(default)s)")
     parser.add_argument(
         "--model", nargs="+", default=None, metavar="[LABEL=]FOLDER_OR_HUB_ID",
         help="models to compare (default: the shipped model); LABEL= names a row",
@@ -174,9 +202,15 @@ def main(argv=None):
 
     args = parse_args(argv)
     sizes = tuple(size if size == "full" else int(size) for size in args.sizes)
-    sets = find_sets(args.data)
+    sets = find_sets(args.data) if args.data else held_out_sets(args.held_out)
     models = load_models(args.model)
-    results, examples = evaluate(models, sets, sizes, args.limit, progress=lambda it, desc: tqdm(it, desc=desc, disable=None), keep=args.examples)
+    results, examples = evaluate(
+        models, sets, sizes, args.limit, progress=lambda it, desc: tqdm(it, desc=desc, disable=None), keep=args.examples,
+        strength=args.strength,
+    )
+    if args.held_out:
+        for tables in results.values():
+            tables["all categories"] = combine(list(tables.values()))
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     table = markdown_table(results)

@@ -33,12 +33,16 @@ class ImageProcessor:
         """The model's input: the photo's L (0..100) resized to S x S, shape (S, S, 1), float32."""
         return resize_channel(photo.lightness, (self.input_size, self.input_size))[:, :, None]
 
-    def postprocess(self, photo: Photo, ab_normalized: np.ndarray) -> Image.Image:
+    def postprocess(self, photo: Photo, ab_normalized: np.ndarray, chroma_gain: float = 1.0) -> Image.Image:
         """The photo's own full-resolution L joined with the predicted ab (S x S x 2, in [-1, 1]) upsampled to its size.
 
+        `chroma_gain` scales a and b together (more or less colour, the same hue); colours
+        pushed outside sRGB are brought back by reducing their chroma, keeping L and hue.
         Returns an RGB image, or RGBA when the photo had alpha (kept as it was).
         """
         ab_small = lab.denormalize_ab(ab_normalized)  # upsampling is linear: scale the small array
+        if chroma_gain != 1.0:
+            ab_small = ab_small * np.float32(chroma_gain)
         ab = np.stack([resize_channel(ab_small[:, :, channel], photo.size) for channel in (0, 1)], axis=-1)
         rgb = lab.lab_to_srgb8(photo.lightness, ab)
         if photo.alpha is not None:

@@ -23,6 +23,7 @@ from pathlib import Path
 import gradio as gr
 
 from . import hub, resources
+from .config import DEFAULT_STRENGTH, MAX_STRENGTH, check_strength
 from .files import fit_file_name
 from .images import ImageError, load_photo, save_png
 from .pipeline import Colorizer
@@ -68,9 +69,13 @@ class ColorizeHandler:
         self._sweeping = threading.Lock()
         weakref.finalize(self, shutil.rmtree, self.results, True)  # on shutdown, or when the page goes away
 
-    def __call__(self, photo):
+    def __call__(self, photo, strength=DEFAULT_STRENGTH):
         if photo is None:  # the user cleared the photo
             return None, None
+        try:
+            strength = check_strength(strength)
+        except ValueError as error:
+            raise gr.Error(str(error), print_exception=False) from None
         try:
             stream = read_upload(photo, self.allowed_folders)
         except UploadError as error:  # a crafted request: one answer for all, naming no path
@@ -79,7 +84,7 @@ class ColorizeHandler:
         name = stream.name
         try:
             photo = load_photo(stream)
-            colour = self.colorizer.colorize(photo)
+            colour = self.colorizer.colorize(photo, strength=strength)
         except ImageError as error:
             raise gr.Error(str(error)) from None
         folder = self._new_result_folder()
@@ -177,7 +182,12 @@ def build_demo(colorizer, notice=None):
             )
         download = gr.File(label="Colour PNG, full resolution", elem_id="download")
         gr.Markdown(describe_model(colorizer), elem_id="model-line")
-        photo.input(handler, inputs=photo, outputs=[slider, download], api_name="colorize", preprocess=False)
+        strength = gr.Slider(
+            0, MAX_STRENGTH, value=DEFAULT_STRENGTH, step=0.1, label="Colour strength",
+            info="1 is the model's best guess; lower is subtler, higher more vivid", elem_id="strength",
+        )
+        photo.input(handler, inputs=[photo, strength], outputs=[slider, download], api_name="colorize", preprocess=False)
+        strength.release(handler, inputs=[photo, strength], outputs=[slider, download], api_visibility="private", preprocess=False)
         if EXAMPLES:
             gr.Examples(
                 examples=[[str(path)] for path in EXAMPLES], inputs=photo, outputs=[slider, download],

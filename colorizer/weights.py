@@ -121,7 +121,7 @@ def read_config(folder):
 # config.json's "model" entries and the types they must have (config.json may come from anywhere)
 MODEL_SCHEMA = {
     "input_size": (int,), "decoder": (str,), "head": (str,), "temperature": (int, float),
-    "encoder_weights": (str, type(None)), "encoder_weights_sha256": (str, type(None)),
+    "encoder_weights": (str, type(None)), "encoder_weights_sha256": (str, type(None)), "chroma_gain": (int, float),
 }
 REQUIRED_MODEL_KEYS = ("input_size", "decoder", "head", "temperature", "encoder_weights")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")

@@ -59,6 +59,19 @@ def test_colorize_endpoint_returns_gray_colour_and_full_resolution_png(served_de
     assert Path(download_path).name == "old photo-colour.png"
 
 
+def test_the_api_takes_a_colour_strength(served_demo, tmp_path):
+    photo = write(tmp_path / "photo.png", gradient_image(120, 80))
+    client = Client(served_demo, verbose=False, download_files=str(tmp_path))
+    chroma = {}
+    for strength in (0.5, 2.0):
+        _, download_path = client.predict(handle_file(str(photo)), strength, api_name="/colorize")
+        with Image.open(download_path) as colour:
+            chroma[strength] = mean_chroma(colour)
+    assert chroma[2.0] >= 1.5 * chroma[0.5]
+    with pytest.raises(AppError, match="strength must be a number"):
+        client.predict(handle_file(str(photo)), 7.0, api_name="/colorize")
+
+
 def test_broken_upload_gets_the_librarys_message(served_demo, tmp_path):
     broken = tmp_path / "scan.jpg"
     broken.write_bytes(b"\xff\xd8\xff this is not really a JPEG")

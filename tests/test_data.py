@@ -104,3 +104,16 @@ def test_feature_cache_fills_in_chunks_and_resumes(tmp_path):
     calls = CountingEncoder.calls
     cache.fill(make_batch, CountingEncoder(), batch_size=32)  # complete: nothing recomputed
     assert CountingEncoder.calls == calls
+
+
+def test_categories_come_from_a_manifest_beside_the_folder_or_the_folders_name(tmp_path):
+    for index in range(6):
+        write(tmp_path / "general" / f"g{index}.png", colour_photo(index))
+        write(tmp_path / "landscapes" / f"l{index}.png", colour_photo(10 + index))
+    (tmp_path / "general.MANIFEST.tsv").write_text(
+        "file\tcategory\n" + "".join(f"g{i}.png\t{'food' if i < 2 else 'animal'}\n" for i in range(6))
+    )
+    scan = data.scan_dataset([tmp_path / "general", tmp_path / "landscapes"], validation_percent=50)
+    groups = data.by_category(scan.train + scan.validation, [tmp_path / "general", tmp_path / "landscapes"])
+    assert {name: len(paths) for name, paths in groups.items()} == {"animal": 4, "food": 2, "landscapes": 6}
+    assert data.manifest_categories(tmp_path / "landscapes") == {}  # no manifest: not needed to train
