@@ -45,6 +45,15 @@ def training_summary(settings, photos, train, state, stage_seconds):
     }
 
 
+def category_rows(metrics):
+    """The per-category lines of the validation table."""
+    return "\n".join(
+        f"| {name} | {table['_photos']} | {table['gray baseline']['ciede2000']:.2f} | {table['model']['ciede2000']:.2f} "
+        f"| {table['model']['cf']:.1f} | {table['truth']['cf']:.1f} |"
+        for name, table in metrics.get("categories", {}).items()
+    )
+
+
 def model_card(config, settings, training, metrics):
     """README.md for a weights folder, with the Hugging Face Hub's YAML metadata."""
     data = training["data"]
@@ -88,7 +97,11 @@ Colorizes black-and-white photos in CIE Lab: the photo's own L goes in, a and b 
 | this model | {model['psnr']:.2f} | {model['ssim']:.4f} | {model['ciede2000']:.2f} | {model['cf']:.1f} | {model['delta_cf']:.1f} |
 | gray (a = b = 0) | {gray['psnr']:.2f} | {gray['ssim']:.4f} | {gray['ciede2000']:.2f} | {gray['cf']:.1f} | {gray['delta_cf']:.1f} |
 
-Truth colourfulness: {metrics['truth']['cf']:.1f}.
+Truth colourfulness: {metrics['truth']['cf']:.1f}. Per category (CIEDE2000: lower is closer to the truth; CF: colourfulness):
+
+| category | photos | CIEDE2000, gray | CIEDE2000, this model | CF, this model | CF, truth |
+|---|---|---|---|---|---|
+{category_rows(metrics)}
 
 ## Use
 

@@ -266,11 +266,11 @@ def run(settings: TrainingSettings, config: ModelConfig, resume=False):
     validation = cache_features(settings, config, photos.validation, None, 1, stopwatch, "validation")
     decoder, state = fit(settings, config, train, validation, checkpoints, stopwatch, resume=resume, extra_state={"output": str(output)})
     colorizer = Colorizer.untrained(config, decoder)
-    with stopwatch("validate: metrics on the held-out split"):
-        paths = [photo.path for photo in photos.validation]
-        results, _ = evaluate.evaluate({"model": colorizer}, {"validation": paths}, sizes=("full",), progress=lambda it, desc: progress_bar(it, desc=desc))
-        metrics = results["full"]["validation"]
+    with stopwatch("validate: metrics on the held-out split, per category"):
+        sets = data.by_category(photos.validation, settings.data)
+        results, _ = evaluate.evaluate({"model": colorizer}, sets, sizes=("full",), progress=lambda it, desc: progress_bar(it, desc=desc))
         print(evaluate.markdown_table(results))
+        metrics = {**evaluate.combine(list(results["full"].values())), "categories": results["full"]}
     training = training_summary(settings, photos, train, state, stopwatch.stages)
     with stopwatch("save: weights folder"):
         folder = colorizer.save(

@@ -37,3 +37,15 @@ def test_evaluate_command_writes_json_table_and_sheet(tmp_path, tiny_weights):
     sheet = Image.open(tmp_path / "out" / "contact_sheet.png")
     assert sheet.size == (200 * 3, 18 + 200 * 4)  # gray, tiny, truth x 2 sets x 2 examples
     assert "| gray baseline |" in (tmp_path / "out" / "results.md").read_text()
+
+
+def test_held_out_photos_of_training_folders_are_measured_per_category(tmp_path, tiny_weights):
+    for index in range(40):
+        write(tmp_path / "general" / f"g{index}.png", colour_photo(index, size=36))
+    (tmp_path / "general.MANIFEST.tsv").write_text("file\tcategory\n" + "".join(f"g{i}.png\t{'food' if i % 2 else 'animal'}\n" for i in range(40)))
+    code = evaluate.main(["--held-out", str(tmp_path / "general"), "--model", f"tiny={tiny_weights}", "--output", str(tmp_path / "out"), "--sizes", "full"])
+    assert code == 0
+    tables = json.loads((tmp_path / "out" / "results.json").read_text())["full"]
+    categories = {name: table["_photos"] for name, table in tables.items() if name != "all categories"}
+    assert set(categories) <= {"food", "animal"} and sum(categories.values()) == tables["all categories"]["_photos"] > 0
+    assert "**all categories**" in (tmp_path / "out" / "results.md").read_text()

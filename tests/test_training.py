@@ -91,15 +91,17 @@ def test_run_on_several_folders_writes_a_loadable_folder_with_metrics_and_card(t
     folder = run(settings, ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck"))
     metrics = json.loads((folder / "metrics.json").read_text())
     assert set(metrics["model"]) == {"psnr", "ssim", "ciede2000", "cf", "delta_cf"}
+    assert set(metrics["categories"]) == {"animals", "streets"}  # no manifest: one category per folder
+    assert sum(table["_photos"] for table in metrics["categories"].values()) == metrics["_photos"]
     card = (folder / "README.md").read_text()
     assert card.startswith("---\nlicense: mit\nlibrary_name: keras\n")
-    assert "randomly initialised VGG16" in card
+    assert "randomly initialised VGG16" in card and "| animals |" in card and "| streets |" in card
     assert "`animals` (16)" in card and "`streets` (8)" in card and "1 duplicate" in card  # what this run saw
     assert "monet2photo" not in card and "landscape" not in card
     config = json.loads((folder / "config.json").read_text())
     assert config["training"]["data"]["train_photos"] + config["training"]["data"]["validation_photos"] == 24
     assert config["training"]["data"]["skipped_duplicates"] == 1
-    assert set(config["training"]["stage_seconds"]) >= {"scan: hygiene and split", "fit: decoder, classification loss"}
+    assert {"scan: hygiene and split", "fit: decoder, classification loss"} <= set(config["training"]["stage_seconds"])
     assert config["training"]["fit_seconds"] > 0 and "minutes of fitting" in card
     colorizer = Colorizer.from_pretrained(folder)
     assert colorizer.config.head == "classification"
