@@ -51,6 +51,10 @@ class ModelConfig:
     )
     encoder_weights_sha256: str | None = None  # recorded at training time: the encoder it was trained with
     chroma_gain: float = 1.0  # how much the predicted chroma is scaled at strength 1.0: set per model by measurement
+    encoder_trainable: int = option(
+        0, "VGG16 blocks fine-tuned with the decoder, from the top: 0 (frozen encoder, the reference), 1 (block 5) "
+        "or 2 (blocks 4 and 5)", choices=[0, 1, 2],
+    )
 
     def __post_init__(self):
         if self.input_size < 32 or self.input_size % 32:

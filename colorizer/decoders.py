@@ -14,7 +14,7 @@ from keras import layers
 
 from . import lab
 from .bins import AB_BINS, AnnealedMean
-from .encoder import feature_shapes
+from .encoder import build_encoder_top, feature_shapes, frozen_outputs
 
 
 @dataclass(frozen=True)
@@ -109,8 +109,35 @@ def build_decoder(config):
     return DECODERS[config.decoder].build(config)
 
 
+def build_trained_part(config):
+    """Everything a weights folder stores: the decoder, with the encoder's trainable top blocks before it if any.
+
+    Its inputs are the frozen encoder's outputs (`frozen_inputs`), its outputs the decoder's.
+    """
+    decoder = build_decoder(config)
+    if not config.encoder_trainable:
+        return decoder
+    names = frozen_inputs(config)
+    inputs = {name: keras.Input(shape, name=name) for name, shape in feature_shapes(config.input_size, names).items()}
+    made = build_encoder_top(config)(inputs[f"block{5 - config.encoder_trainable}_pool"])
+    features = {name: made[name] if name in made else inputs[name] for name in DECODERS[config.decoder].inputs}
+    return keras.Model(inputs, decoder(features), name="trained")
+
+
+def frozen_inputs(config):
+    """The frozen encoder outputs the trained part reads."""
+    return frozen_outputs(config, DECODERS[config.decoder].inputs)
+
+
+def cached_outputs(config):
+    """What the feature cache keeps of each photo: enough for the decoder with any number of fine-tuned blocks."""
+    return tuple(dict.fromkeys([*DECODERS[config.decoder].inputs, "block4_pool", "block3_pool"]))
+
+
 def set_temperature(decoder, temperature):
     """Set the annealed-mean temperature of a classification decoder (no effect on a regression one)."""
     for layer in decoder.layers:
         if isinstance(layer, AnnealedMean):
             layer.temperature.assign(temperature)
+        elif isinstance(layer, keras.Model):  # the decoder inside a trained part
+            set_temperature(layer, temperature)

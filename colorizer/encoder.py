@@ -62,6 +62,42 @@ def build_encoder(config, outputs):
     return encoder
 
 
+VGG16_BLOCKS = {4: (512, 3), 5: (512, 3)}  # the blocks that can be fine-tuned: {block: (filters, convolutions)}
+
+
+def build_encoder_top(config):
+    """VGG16's top `config.encoder_trainable` blocks as a trainable model, starting from the encoder source's weights.
+
+    Its input is the pool below them (block4_pool for block 5 alone); its outputs are the
+    named pools of its blocks, so a decoder takes them where it took the frozen ones.
+    """
+    first = 6 - config.encoder_trainable
+    name = f"block{first - 1}_pool"
+    features = keras.Input(feature_shapes(config.input_size, [name])[name], name=name)
+    x, outputs = features, {}
+    for block in range(first, 6):
+        filters, convolutions = VGG16_BLOCKS[block]
+        for index in range(1, convolutions + 1):
+            x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"block{block}_conv{index}")(x)
+        x = layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
+        outputs[f"block{block}_pool"] = x
+    top = keras.Model(features, outputs, name="encoder_top")
+    pretrained = _vgg16(config)
+    for layer in top.layers:
+        if layer.weights:
+            layer.set_weights(pretrained.get_layer(layer.name).get_weights())
+    return top
+
+
+def frozen_outputs(config, decoder_inputs):
+    """What the frozen encoder hands on: the decoder's inputs, less those the trainable top makes, plus the top's input."""
+    if not config.encoder_trainable:
+        return tuple(decoder_inputs)
+    made = {f"block{block}_pool" for block in range(6 - config.encoder_trainable, 6)}
+    top_input = f"block{5 - config.encoder_trainable}_pool"
+    return tuple(dict.fromkeys([top_input, *(name for name in decoder_inputs if name not in made)]))
+
+
 @dataclass(frozen=True)
 class EncoderSource:
     """Where VGG16's weights come from: a loader and the words the model card uses for them."""

@@ -45,6 +45,14 @@ def training_summary(settings, photos, train, state, stage_seconds):
     }
 
 
+def encoder_training(config):
+    """Which encoder blocks were trained and stored here."""
+    if not config.encoder_trainable:
+        return "Frozen: not stored here, rebuilt from that source on load."
+    blocks = " and ".join(f"block {block}" for block in range(6 - config.encoder_trainable, 6))
+    return f"Its {blocks} were fine-tuned with the decoder and are stored in `decoder.keras`; the blocks below stay frozen and are rebuilt on load."
+
+
 def category_rows(metrics):
     """The per-category lines of the validation table."""
     return "\n".join(
@@ -81,7 +89,7 @@ metrics:
 Colorizes black-and-white photos in CIE Lab: the photo's own L goes in, a and b come out at
 {config.input_size}x{config.input_size} and are upsampled onto the photo's full-resolution L.
 
-- **Encoder (frozen, not stored here, rebuilt on load):** {encoder_description(config.encoder_weights)}
+- **Encoder:** {encoder_description(config.encoder_weights)} {encoder_training(config)}
 - **Decoder (trained, `decoder.keras`):** {DECODERS[config.decoder].description}, with a {config.head} head
   ({loss.description(settings, config)}).
 - **Data:** {data['train_photos']} photos for training and {data['validation_photos']} held out for validation, from

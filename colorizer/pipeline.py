@@ -12,7 +12,7 @@ import numpy as np
 
 from . import weights
 from .config import DEFAULT_STRENGTH, ModelConfig, check_strength
-from .decoders import DECODERS, build_decoder, set_temperature
+from .decoders import build_trained_part, frozen_inputs, set_temperature
 from .encoder import build_encoder
 from .images import load_photo
 from .processor import ImageProcessor
@@ -52,14 +52,14 @@ class Colorizer:
         config, decoder, document = weights.load_folder(folder)
         weights.warn_if_encoder_differs(config)
         source = "the shipped model" if name_or_path is None else str(name_or_path) + (f"@{revision}" if revision else "")
-        return cls(build_encoder(config, DECODERS[config.decoder].inputs), decoder, config, document, source)
+        return cls(build_encoder(config, frozen_inputs(config)), decoder, config, document, source)
 
     @classmethod
     def untrained(cls, config=None, decoder=None):
-        """A colorizer with a fresh (or given) decoder: the start of training, and tests."""
+        """A colorizer with a fresh (or given) trained part (decoder, and fine-tuned encoder blocks): training, tests."""
         config = config or ModelConfig()
-        decoder = decoder if decoder is not None else build_decoder(config)
-        return cls(build_encoder(config, DECODERS[config.decoder].inputs), decoder, config)
+        decoder = decoder if decoder is not None else build_trained_part(config)
+        return cls(build_encoder(config, frozen_inputs(config)), decoder, config)
 
     @property
     def input_size(self) -> int:

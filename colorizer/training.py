@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from . import data
 from .config import ModelConfig, TrainingSettings
-from .decoders import DECODERS, build_decoder
+from .decoders import build_trained_part, cached_outputs, frozen_inputs
 from .encoder import build_encoder, encoder_fingerprint, feature_shapes
 from .files import write_atomically
 from .images import read_rgb
@@ -78,7 +78,7 @@ def scan(settings, stopwatch):
 def cache_features(settings, config, photos, augmentation, variants, stopwatch, name):
     """Fill (or reuse) the feature cache of `photos` x `variants`; returns ({name: features}, ab) memory maps."""
     processor = ImageProcessor(config.input_size)
-    outputs = DECODERS[config.decoder].inputs
+    outputs = cached_outputs(config)
     key = data.FeatureCache.key(
         photos=[photo.sha256 for photo in photos],
         variants=variants,
@@ -195,8 +195,9 @@ def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resum
     """Train the decoder on cached features; returns (decoder with the best weights, run state)."""
     checkpoint_folder = Path(checkpoint_folder)
     keras.utils.set_random_seed(settings.seed)
-    decoder = build_decoder(config)
+    decoder = build_trained_part(config)
     loss_spec = LOSSES[settings.loss]
+    train, validation = [({name: features[name] for name in frozen_inputs(config)}, ab) for features, ab in (train, validation)]
     trained = keras.Model(decoder.input, decoder.output[loss_spec.output], name=f"decoder_{loss_spec.output}")
     optimizer = keras.optimizers.Adam(settings.learning_rate)
     loss = loss_spec.build(settings, config, train[1])
@@ -216,7 +217,8 @@ def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resum
     check_new_run(checkpoint_folder, resume)
     checkpoint_folder.mkdir(parents=True, exist_ok=True)
 
-    with stopwatch(f"fit: decoder, {settings.loss} loss"):
+    parts = "decoder" + (f" and VGG16's top {config.encoder_trainable} block(s)" if config.encoder_trainable else "")
+    with stopwatch(f"fit: {parts}, {settings.loss} loss"):
         if state["epochs_done"] < settings.epochs and state["epochs_without_progress"] < settings.patience:
             samples = CachedSamples(*train, settings.batch_size, seed=settings.seed)
             trained.fit(

@@ -20,12 +20,12 @@ import keras
 from . import hub, resources
 from .bins import AB_BINS
 from .config import ModelConfig
-from .decoders import DECODERS, build_decoder
+from .decoders import build_decoder, frozen_inputs
 from .encoder import encoder_fingerprint, feature_shapes
 from .files import sha256_of
 
 FORMAT = "colorizer-weights"
-FORMAT_VERSION = 2  # 2: the decoder has named outputs ("ab", "logits") and named inputs
+FORMAT_VERSION = 3  # 2: named decoder inputs and outputs; 3: decoder.keras may hold fine-tuned encoder blocks
 CONFIG_FILE = "config.json"
 DECODER_FILE = "decoder.keras"
 
@@ -122,6 +122,7 @@ def read_config(folder):
 MODEL_SCHEMA = {
     "input_size": (int,), "decoder": (str,), "head": (str,), "temperature": (int, float),
     "encoder_weights": (str, type(None)), "encoder_weights_sha256": (str, type(None)), "chroma_gain": (int, float),
+    "encoder_trainable": (int,),
 }
 REQUIRED_MODEL_KEYS = ("input_size", "decoder", "head", "temperature", "encoder_weights")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -185,7 +186,7 @@ def load_folder(folder):
 
 def _check_decoder(decoder, config, path):
     """The decoder takes the inputs and gives the outputs its config says, at its sizes."""
-    expected_inputs = feature_shapes(config.input_size, DECODERS[config.decoder].inputs)
+    expected_inputs = feature_shapes(config.input_size, frozen_inputs(config))
     expected_outputs = {"ab": (config.input_size, config.input_size, 2)}
     if config.head == "classification":
         expected_outputs["logits"] = (config.input_size // 4, config.input_size // 4, len(AB_BINS))

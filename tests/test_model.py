@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from colorizer import Colorizer, ModelConfig
+from colorizer import Colorizer, ModelConfig, load_photo
 from colorizer.bins import AB_BIN_LIMIT, AB_BINS
 from colorizer.decoders import DECODERS, build_decoder
 from colorizer.encoder import build_encoder, feature_shapes
@@ -51,3 +51,32 @@ def test_unet_save_and_load_round_trip(tmp_path):
     expected, loaded = original.decoder.predict_on_batch(features), decoder.predict_on_batch(features)
     assert set(expected) == set(loaded) == {"ab", "logits"}
     assert all(np.allclose(expected[name], loaded[name], atol=1e-6) for name in expected)
+
+
+@pytest.mark.parametrize("decoder", sorted(DECODERS))
+@pytest.mark.parametrize("blocks", [1, 2])
+def test_fine_tuned_encoder_blocks_are_trained_with_the_decoder_and_saved_with_it(decoder, blocks, tmp_path):
+    from colorizer.decoders import frozen_inputs
+
+    config = ModelConfig(decoder=decoder, input_size=64, encoder_weights=None, encoder_trainable=blocks)
+    colorizer = Colorizer.untrained(config)
+    top = colorizer.decoder.get_layer("encoder_top")
+    assert top.trainable_weights and {name for name in top.output} == {f"block{b}_pool" for b in range(6 - blocks, 6)}
+    assert set(colorizer.encoder.output) == set(frozen_inputs(config))  # the frozen part stops below the top
+    assert f"block{5 - blocks}_pool" in colorizer.encoder.output
+
+    colorizer.save(tmp_path / "model")
+    loaded = Colorizer.from_pretrained(tmp_path / "model")
+    assert loaded.config.encoder_trainable == blocks
+    for saved, restored in zip(top.get_weights(), loaded.decoder.get_layer("encoder_top").get_weights()):
+        assert np.array_equal(saved, restored)
+    photo = gradient_image(70, 50)
+    features = colorizer.encoder.predict_on_batch(colorizer.processor.preprocess(load_photo(photo))[None])
+    assert np.allclose(colorizer.decoder.predict_on_batch(features)["ab"], loaded.decoder.predict_on_batch(features)["ab"], atol=1e-6)
+
+
+def test_the_fine_tuned_top_starts_from_the_pretrained_encoder():
+    config = ModelConfig(decoder="unet", input_size=32, encoder_weights="hed", encoder_trainable=1)
+    top = Colorizer.untrained(config).decoder.get_layer("encoder_top")
+    full = build_encoder(ModelConfig(input_size=32, encoder_weights="hed"), ["block5_pool"]).get_layer("vgg16")
+    assert np.array_equal(top.get_layer("block5_conv2").get_weights()[0], full.get_layer("block5_conv2").get_weights()[0])

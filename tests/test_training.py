@@ -8,7 +8,7 @@ import pytest
 
 from colorizer import Colorizer, ModelConfig, TrainingSettings
 from colorizer.bins import AB_BINS, nearest_bins
-from colorizer.decoders import DECODERS, build_decoder
+from colorizer.decoders import DECODERS, build_decoder, cached_outputs
 from colorizer.encoder import feature_shapes
 from colorizer.losses import LOSSES, RebalancedCrossEntropy, rebalancing_weights
 from colorizer.model_card import model_card
@@ -21,7 +21,7 @@ def tiny_cache(count, seed, config=None):
     """What the feature cache would hold for `config` (default: the 32-pixel bottleneck model): random."""
     config = config or ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck")
     rng = np.random.default_rng(seed)
-    shapes = feature_shapes(config.input_size, DECODERS[config.decoder].inputs)
+    shapes = feature_shapes(config.input_size, cached_outputs(config))
     features = {name: rng.normal(size=(count, *shape)).astype(np.float16) for name, shape in shapes.items()}
     ab = rng.integers(-40, 40, size=(count, config.input_size, config.input_size, 2)).astype(np.int8)
     return features, ab
@@ -182,3 +182,25 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_work(tmp_path, c
     err = capsys.readouterr().err
     assert "cannot write the weights folder /proc/no-such-place/model" in err and "Traceback" not in err
     assert not (tmp_path / "cache").exists()  # refused before the scan and the cache
+
+
+def test_training_with_a_fine_tuned_block_on_the_cache_resumes_and_changes_the_block(tmp_path):
+    config = ModelConfig(input_size=32, encoder_weights=None, decoder="unet", encoder_trainable=1)
+    train = tiny_cache(24, 0, dataclasses.replace(config, encoder_trainable=0))  # the frozen cache has every pool
+    validation = tiny_cache(6, 1, dataclasses.replace(config, encoder_trainable=0))
+    settings = TrainingSettings(epochs=2, batch_size=8, patience=5, seed=3)
+    import keras
+
+    from colorizer.decoders import build_trained_part
+
+    keras.utils.set_random_seed(settings.seed)  # as fit does before building: the same starting weights
+    initial = build_trained_part(config).get_layer("encoder_top").get_weights()
+    straight, _ = fit(settings, config, train, validation, tmp_path / "straight", Stopwatch())
+    fit(dataclasses.replace(settings, epochs=1), config, train, validation, tmp_path / "resumed", Stopwatch())
+    resumed, _ = fit(settings, config, train, validation, tmp_path / "resumed", Stopwatch(), resume=True)
+    trained_top = straight.get_layer("encoder_top").get_weights()
+    unchanged = fit(dataclasses.replace(settings, epochs=1, learning_rate=1e-12), config, train, validation, tmp_path / "still", Stopwatch())[0]
+    assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(initial, unchanged.get_layer("encoder_top").get_weights()))
+    assert any(not np.allclose(a, b, atol=1e-4) for a, b in zip(initial, trained_top))  # the block learnt
+    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+        assert np.allclose(a, b, atol=1e-5)
