@@ -22,8 +22,8 @@ from colorizer.evaluate import GRAY_BASELINE, TRUTH, combine, evaluate, find_set
 from colorizer.weights import read_config
 
 
-def measure(colorizer, sets, size, strength):
-    results, _ = evaluate({"model": colorizer}, sets, sizes=(size,), strength=strength)
+def measure(colorizer, sets, size, strength, limit):
+    results, _ = evaluate({"model": colorizer}, sets, sizes=(size,), strength=strength, limit=limit)
     table = combine(list(results[str(size)].values()))
     return {"model": table["model"], GRAY_BASELINE: table[GRAY_BASELINE], TRUTH: table[TRUTH]["cf"]}
 
@@ -36,6 +36,7 @@ def main():
     sources.add_argument("--data", nargs="+", metavar="DIR", help="folders of colour photos")
     parser.add_argument("--strengths", nargs="+", type=float, default=[1.0], help="(default: %(default)s)")
     parser.add_argument("--temperatures", nargs="+", type=float, default=None, help="also sweep these (classification models)")
+    parser.add_argument("--limit", type=int, default=None, help="at most this many photos per set (category)")
     parser.add_argument("--size", default="full", help="'full' or a square size such as 256 (default: full)")
     parser.add_argument("--max-ciede", type=float, default=0.95, help="CIEDE2000 limit, times the gray baseline's")
     parser.add_argument("--min-psnr-gain", type=float, default=0.3, help="PSNR at least the gray baseline's + this (dB)")
@@ -51,10 +52,10 @@ def main():
     for temperature in temperatures:
         colorizer.set_temperature(temperature)
         for strength in args.strengths:
-            rows[temperature, strength] = measure(colorizer, sets, size, strength)
+            rows[temperature, strength] = measure(colorizer, sets, size, strength, args.limit)
     first = next(iter(rows.values()))
     gray, truth_cf = first[GRAY_BASELINE], first[TRUTH]
-    print(f"{sum(len(paths) for paths in sets.values())} photos ({size}); gray baseline: PSNR {gray['psnr']:.2f}, "
+    print(f"{sum(min(len(paths), args.limit or len(paths)) for paths in sets.values())} photos ({size}); gray baseline: PSNR {gray['psnr']:.2f}, "
           f"CIEDE2000 {gray['ciede2000']:.2f}; truth CF {truth_cf:.1f}; the model's chroma_gain now {base_gain:g}\n")
     print("| T | strength | PSNR (dB) | CIEDE2000 | CF | CF / truth |\n|---|---|---|---|---|---|")
     for (temperature, strength), row in rows.items():
