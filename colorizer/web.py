@@ -173,19 +173,20 @@ def build_demo(colorizer, notice=None):
         if notice:
             gr.Markdown(f"**Warning:** {notice}", elem_id="model-notice")
         with gr.Row():
-            photo = gr.Image(
-                label="Black-and-white photo", type="filepath", image_mode=None,
-                sources=["upload", "clipboard"], height=500, elem_id="photo",
-            )
+            with gr.Column():
+                photo = gr.Image(
+                    label="Black-and-white photo", type="filepath", image_mode=None,
+                    sources=["upload", "clipboard"], height=500, elem_id="photo",
+                )
+                strength = gr.Slider(
+                    0, MAX_STRENGTH, value=DEFAULT_STRENGTH, step=0.1, label="Colour strength",
+                    info="1 is the model's best guess; lower is subtler, higher more vivid", elem_id="strength",
+                )
             slider = gr.ImageSlider(
                 label="Gray | colour", type="filepath", format="png", max_height=500, elem_id="result",
             )
         download = gr.File(label="Colour PNG, full resolution", elem_id="download")
         gr.Markdown(describe_model(colorizer), elem_id="model-line")
-        strength = gr.Slider(
-            0, MAX_STRENGTH, value=DEFAULT_STRENGTH, step=0.1, label="Colour strength",
-            info="1 is the model's best guess; lower is subtler, higher more vivid", elem_id="strength",
-        )
         photo.input(handler, inputs=[photo, strength], outputs=[slider, download], api_name="colorize", preprocess=False)
         strength.release(handler, inputs=[photo, strength], outputs=[slider, download], api_visibility="private", preprocess=False)
         if EXAMPLES:

@@ -143,6 +143,21 @@ def test_browser_drop_a_photo_see_the_slider_download_the_png(tmp_path):
         with Image.open(download) as colour:
             assert colour.format == "PNG" and colour.size == expected_size
             assert mean_chroma(colour) > 3
+            first_chroma = mean_chroma(colour)
+        first_href = link.get_attribute("href")
+        strength = page.locator("#strength input[type=range]")
+        strength.fill("2")  # drag the colour strength to 2 and let go
+        for event in ("pointerup", "mouseup", "change"):
+            strength.dispatch_event(event)
+        page.wait_for_function(
+            "old => { const a = document.querySelector('#download a[href]'); return a && a.href !== old; }",
+            arg=first_href, timeout=60_000,
+        )
+        with urllib.request.urlopen(page.locator("#download a[href]").first.get_attribute("href")) as response:
+            (tmp_path / "vivid.png").write_bytes(response.read())
+        with Image.open(tmp_path / "vivid.png") as vivid:
+            assert vivid.size == expected_size and mean_chroma(vivid) > 1.5 * first_chroma
+        page.wait_for_timeout(2000)  # for the picture only: let the page finish fading in the new result
         page.screenshot(path=str(screenshot))
         shutil.copy(screenshot, tmp_path / "screenshot.png")
 
