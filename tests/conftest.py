@@ -38,6 +38,19 @@ def tiny_weights(tmp_path_factory, tiny_colorizer):
     return folder
 
 
+@pytest.fixture(scope="session")
+def served_demo(tiny_colorizer):
+    """The app's page around the tiny constant-colour model, served in this process; yields its URL."""
+    web = pytest.importorskip("colorizer.web", reason="needs gradio")
+    from colorizer.loadtest import free_port
+
+    demo = web.build_demo(tiny_colorizer)
+    port = free_port()
+    demo.launch(server_port=port, prevent_thread_lock=True, max_file_size=web.MAX_UPLOAD_BYTES, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
 def gradient_image(width, height):
     """A gray ramp with some texture: a stand-in for a black-and-white photo."""
     x = np.linspace(0, 255, width, dtype=np.float32)[None, :]

@@ -30,16 +30,6 @@ def mean_chroma(image):
     return data.mean_chroma(np.asarray(image.convert("RGB")))
 
 
-@pytest.fixture(scope="module")
-def served_demo(tiny_colorizer):
-    """The app's page around the tiny constant-colour model, served in this process."""
-    demo = web.build_demo(tiny_colorizer)
-    port = load_benchmark.free_port()
-    demo.launch(server_port=port, prevent_thread_lock=True, max_file_size=web.MAX_UPLOAD_BYTES, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
-
-
 def test_model_spec_takes_a_revision_after_at():
     assert hub.parse_model_spec("user/colorizer@v1.2") == ("user/colorizer", "v1.2")
     assert hub.parse_model_spec("user/colorizer") == ("user/colorizer", None)

@@ -10,43 +10,34 @@ from conftest import gradient_image, write
 
 gradio = pytest.importorskip("gradio")
 
-from colorizer import loadtest, web
-
-
-@pytest.fixture(scope="module")
-def served(tiny_colorizer):
-    demo = web.build_demo(tiny_colorizer)
-    port = loadtest.free_port()
-    demo.launch(server_port=port, prevent_thread_lock=True, max_file_size=web.MAX_UPLOAD_BYTES, quiet=True)
-    yield f"http://127.0.0.1:{port}"
-    demo.close()
+from colorizer import web
 
 
 def call_colorize(url, file_data):
     """POST /colorize through Gradio's plain HTTP API (no client library checks), return (ok, text of the result)."""
     request = urllib.request.Request(
-        f"{url}/gradio_api/call/colorize", data=json.dumps({"data": [file_data]}).encode(),
+        f"{url}gradio_api/call/colorize", data=json.dumps({"data": [file_data]}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         event_id = json.loads(response.read())["event_id"]
-    with urllib.request.urlopen(f"{url}/gradio_api/call/colorize/{event_id}", timeout=60) as response:
+    with urllib.request.urlopen(f"{url}gradio_api/call/colorize/{event_id}", timeout=60) as response:
         stream = response.read().decode()
     return "event: complete" in stream, stream
 
 
 @pytest.mark.parametrize("with_meta", [False, True])
-def test_a_server_path_is_never_read(served, tmp_path, with_meta):
+def test_a_server_path_is_never_read(served_demo, tmp_path, with_meta):
     secret = write(tmp_path / "private" / "secret.png", gradient_image(64, 48))
     file_data = {"path": str(secret), **({"meta": {"_type": "gradio.FileData"}} if with_meta else {})}
-    ok, stream = call_colorize(served, file_data)
+    ok, stream = call_colorize(served_demo, file_data)
     assert not ok, stream[-500:]
     assert "secret" not in stream and str(tmp_path) not in stream  # not even the name is echoed
 
 
 @pytest.mark.parametrize("target", ["/dev/zero", "/etc/hostname", "/nonexistent/file.png"])
-def test_devices_and_probing_get_one_answer(served, target):
-    ok, stream = call_colorize(served, {"path": target})
+def test_devices_and_probing_get_one_answer(served_demo, target):
+    ok, stream = call_colorize(served_demo, {"path": target})
     assert not ok
     assert target not in stream and "not an image" not in stream  # a missing file and a real one look the same
 
