@@ -1,8 +1,8 @@
-"""Training: scan the photos, cache the frozen encoder's features, fit the decoder on them.
+"""Training: scan the photos, cache the frozen encoder's features, fit the trained part on them.
 
 Stages (each timed and printed): scan (hygiene and split), cache (VGG16 once per augmented
-photo, resumable), fit (decoder only, checkpoint every epoch, --resume, early stopping),
-validate, save (weights folder with metrics and model card).
+photo, resumable), fit (the decoder and any fine-tuned encoder blocks; a checkpoint every
+epoch, --resume, early stopping), validate (per category), save (weights folder, model card).
 """
 
 import contextlib
