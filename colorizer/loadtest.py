@@ -151,7 +151,7 @@ def upload(url, photo):
     return {"path": path, "orig_name": Path(photo).name, "meta": {"_type": "gradio.FileData"}}
 
 
-def send_burst(url, file_data, count=100, timeout=300):
+def send_burst(url, file_data, count=100, timeout=300, strength=1.0):
     """`count` requests to /colorize at the same moment, through Gradio's HTTP API.
 
     Returns one dict per request: outcome ("completed", "refused": the queue was full, or
@@ -163,22 +163,23 @@ def send_burst(url, file_data, count=100, timeout=300):
     def one_request():
         start_together.wait()
         start = time.perf_counter()
-        outcome = "failed"
+        outcome, reason = "failed", None
         try:
             request = urllib.request.Request(
-                f"{url}gradio_api/call/colorize", data=json.dumps({"data": [file_data]}).encode(),
+                f"{url}gradio_api/call/colorize", data=json.dumps({"data": [file_data, strength]}).encode(),
                 headers={"Content-Type": "application/json"},
             )
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 event_id = json.loads(response.read())["event_id"]
             with urllib.request.urlopen(f"{url}gradio_api/call/colorize/{event_id}", timeout=timeout) as response:
-                outcome = "completed" if "event: complete" in response.read().decode() else "failed"
+                stream = response.read().decode()
+            outcome, reason = ("completed", None) if "event: complete" in stream else ("failed", stream[-300:])
         except urllib.error.HTTPError as error:
-            outcome = "refused" if error.code == 503 else "failed"
-        except OSError:
-            outcome = "failed"
+            outcome, reason = ("refused", None) if error.code == 503 else ("failed", f"HTTP {error.code}")
+        except OSError as error:
+            reason = repr(error)
         with lock:
-            results.append({"outcome": outcome, "seconds": time.perf_counter() - start})
+            results.append({"outcome": outcome, "seconds": time.perf_counter() - start, "reason": reason})
 
     threads = [threading.Thread(target=one_request) for _ in range(count)]
     for thread in threads:

@@ -13,10 +13,10 @@ gradio = pytest.importorskip("gradio")
 from colorizer import web
 
 
-def call_colorize(url, file_data):
+def call_colorize(url, file_data, strength=1.0):
     """POST /colorize through Gradio's plain HTTP API (no client library checks), return (ok, text of the result)."""
     request = urllib.request.Request(
-        f"{url}gradio_api/call/colorize", data=json.dumps({"data": [file_data]}).encode(),
+        f"{url}gradio_api/call/colorize", data=json.dumps({"data": [file_data, strength]}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -24,6 +24,15 @@ def call_colorize(url, file_data):
     with urllib.request.urlopen(f"{url}gradio_api/call/colorize/{event_id}", timeout=60) as response:
         stream = response.read().decode()
     return "event: complete" in stream, stream
+
+
+def test_a_real_upload_through_the_same_route_is_colorized(served_demo, tmp_path):
+    """The calls below are refused for what they name, not for their form."""
+    from colorizer.loadtest import upload
+
+    photo = write(tmp_path / "photo.png", gradient_image(64, 48))
+    ok, stream = call_colorize(served_demo, upload(served_demo, photo))
+    assert ok and "photo-colour.png" in stream, stream[-500:]
 
 
 @pytest.mark.parametrize("with_meta", [False, True])
