@@ -1,6 +1,7 @@
 """The Hugging Face Hub: model ids, download (cached, pinned, failing fast offline) and upload."""
 
 import re
+import socket
 import threading
 import urllib.parse
 from pathlib import Path
@@ -77,8 +78,6 @@ def push_to_hub(folder, repo_id, token=None, private=None, commit_message="Uploa
 
 def hub_reachable(endpoint, timeout=PROBE_TIMEOUT_S):
     """Whether the Hub's host accepts a connection within `timeout` seconds (name lookup included)."""
-    import socket
-
     address = urllib.parse.urlsplit(endpoint)
     port = address.port or (443 if address.scheme == "https" else 80)
     answered = threading.Event()
