@@ -144,9 +144,9 @@ def _rotate_without_corners(image, angle):
 class FeatureCache:
     """Encoder features (float16) and ab targets (int8, Lab units) of every training sample, on disk.
 
-    One .npy file per encoder output (`feature_shapes`: {name: shape}) and one for ab. Filled in chunks and resumable: an interrupted run continues where
-    it stopped. The folder's key covers everything the contents depend on, so a changed
-    setting makes a new cache.
+    One .npy file per encoder output (`feature_shapes`: {name: shape}) and one for ab. Filled
+    in chunks and resumable: an interrupted run continues where it stopped. The folder's key
+    covers everything the contents depend on, so a changed setting makes a new cache.
     """
 
     def __init__(self, folder, samples, feature_shapes, size):
@@ -219,10 +219,10 @@ def manifest_categories(root):
         return {}
     with open(manifest, newline="") as file:
         rows = list(csv.DictReader(file, delimiter="\t"))
-    if not rows or "category" not in rows[0]:
+    name_column = next((column for column in ("file", "filename") if rows and column in rows[0]), None)
+    if name_column is None or "category" not in rows[0]:
         return {}
-    name_column = next((column for column in ("file", "filename") if column in rows[0]), None)
-    return {row[name_column]: row["category"] for row in rows if name_column and row[name_column]} if name_column else {}
+    return {row[name_column]: row["category"] for row in rows if row[name_column]}
 
 
 def by_category(photos, roots):

@@ -14,7 +14,7 @@ from keras import layers
 
 from . import lab
 from .bins import AB_BINS, AnnealedMean
-from .encoder import build_encoder_top, feature_shapes, frozen_outputs
+from .encoder import build_encoder_top, feature_shapes, frozen_outputs, top_input
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def build_trained_part(config):
         return decoder
     names = frozen_inputs(config)
     inputs = {name: keras.Input(shape, name=name) for name, shape in feature_shapes(config.input_size, names).items()}
-    made = build_encoder_top(config)(inputs[f"block{5 - config.encoder_trainable}_pool"])
+    made = build_encoder_top(config)(inputs[top_input(config)])
     features = {name: made[name] if name in made else inputs[name] for name in DECODERS[config.decoder].inputs}
     return keras.Model(inputs, decoder(features), name="trained")
 

@@ -65,17 +65,26 @@ def build_encoder(config, outputs):
 VGG16_BLOCKS = {4: (512, 3), 5: (512, 3)}  # the blocks that can be fine-tuned: {block: (filters, convolutions)}
 
 
+def trainable_blocks(config):
+    """The VGG16 blocks fine-tuned with the decoder, from the lowest: [] for a frozen encoder, [5], [4, 5]."""
+    return list(range(6 - config.encoder_trainable, 6)) if config.encoder_trainable else []
+
+
+def top_input(config):
+    """The pool the trainable blocks read: the one below the lowest of them."""
+    return f"block{6 - config.encoder_trainable - 1}_pool"
+
+
 def build_encoder_top(config):
     """VGG16's top `config.encoder_trainable` blocks as a trainable model, starting from the encoder source's weights.
 
     Its input is the pool below them (block4_pool for block 5 alone); its outputs are the
     named pools of its blocks, so a decoder takes them where it took the frozen ones.
     """
-    first = 6 - config.encoder_trainable
-    name = f"block{first - 1}_pool"
+    name = top_input(config)
     features = keras.Input(feature_shapes(config.input_size, [name])[name], name=name)
     x, outputs = features, {}
-    for block in range(first, 6):
+    for block in trainable_blocks(config):
         filters, convolutions = VGG16_BLOCKS[block]
         for index in range(1, convolutions + 1):
             x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"block{block}_conv{index}")(x)
@@ -93,9 +102,8 @@ def frozen_outputs(config, decoder_inputs):
     """What the frozen encoder hands on: the decoder's inputs, less those the trainable top makes, plus the top's input."""
     if not config.encoder_trainable:
         return tuple(decoder_inputs)
-    made = {f"block{block}_pool" for block in range(6 - config.encoder_trainable, 6)}
-    top_input = f"block{5 - config.encoder_trainable}_pool"
-    return tuple(dict.fromkeys([top_input, *(name for name in decoder_inputs if name not in made)]))
+    made = {f"block{block}_pool" for block in trainable_blocks(config)}
+    return tuple(dict.fromkeys([top_input(config), *(name for name in decoder_inputs if name not in made)]))
 
 
 @dataclass(frozen=True)

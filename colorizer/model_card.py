@@ -8,7 +8,7 @@ from pathlib import Path
 import keras
 
 from .decoders import DECODERS
-from .encoder import encoder_description
+from .encoder import encoder_description, trainable_blocks
 from .losses import LOSSES
 
 
@@ -49,7 +49,7 @@ def encoder_training(config):
     """Which encoder blocks were trained and stored here."""
     if not config.encoder_trainable:
         return "Frozen: not stored here, rebuilt from that source on load."
-    blocks = " and ".join(f"block {block}" for block in range(6 - config.encoder_trainable, 6))
+    blocks = " and ".join(f"block {block}" for block in trainable_blocks(config))
     return f"Its {blocks} were fine-tuned with the decoder and are stored in `decoder.keras`; the blocks below stay frozen and are rebuilt on load."
 
 

@@ -192,7 +192,10 @@ def check_new_run(checkpoint_folder, resume):
 
 
 def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resume=False, extra_state=None):
-    """Train the decoder on cached features; returns (decoder with the best weights, run state)."""
+    """Train the trained part (decoder, and any fine-tuned encoder blocks) on cached features.
+
+    Returns (the trained part with its best weights, the run's state).
+    """
     checkpoint_folder = Path(checkpoint_folder)
     keras.utils.set_random_seed(settings.seed)
     decoder = build_trained_part(config)
@@ -236,7 +239,6 @@ def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resum
             )
     decoder.load_weights(checkpoint_folder / "best.weights.h5")
     return decoder, state
-
 
 
 # --- the whole run -------------------------------------------------------------------------------

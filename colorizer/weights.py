@@ -42,8 +42,7 @@ def save_folder(folder, config, decoder, training=None, extra_files=None):
     `extra_files` maps file names to text (metrics.json, the model card) written beside the weights.
     """
     folder = Path(folder)
-    check_output_folder(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    check_output_folder(folder)  # also makes the parent folder
     staging = folder.with_name(f".{folder.name}-new-{uuid.uuid4().hex[:8]}")
     staging.mkdir()  # not mkdtemp: the folder that takes the target's place gets the usual permissions
     try:
