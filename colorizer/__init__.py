@@ -14,7 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up
 
 from .images import MAX_PIXELS, ImageError, load_photo, save_png
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 _LAZY = {
     "Colorizer": "pipeline",
     "ImageProcessor": "processor",
