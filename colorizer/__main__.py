@@ -8,15 +8,16 @@ from tqdm import tqdm
 
 from .config import DEFAULT_STRENGTH, check_strength
 from .files import fit_file_name
-from .images import MAX_PIXELS, ImageError, find_images, save_png
+from .images import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, MAX_PIXELS, OUTPUT_FORMATS, ImageError, find_images
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         prog="colorize",
         description=(
-            "Colorize black-and-white photos. Each photo is written as a colour PNG at its own "
-            "resolution, keeping its own lightness; colour photos are first reduced to their lightness."
+            "Colorize black-and-white photos. Each photo is written as a colour PNG (or JPEG) at its own "
+            "resolution, keeping its own lightness, its EXIF, dpi and colour profile, and 16 bits if it had them; "
+            "colour photos are first reduced to their lightness."
         ),
         epilog="Example: colorize old_photos/ grandma.jpg --output coloured/",
     )
@@ -26,7 +27,15 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "-o", "--output", required=True, type=Path, metavar="DIR",
-        help="folder for the colour PNGs; a folder's sub-folders are mirrored inside it",
+        help="folder for the colour photos; a folder's sub-folders are mirrored inside it",
+    )
+    parser.add_argument(
+        "-f", "--format", choices=OUTPUT_FORMATS, default=DEFAULT_OUTPUT_FORMAT,
+        help="png keeps 16 bits and transparency; jpg makes small files (default: %(default)s)",
+    )
+    parser.add_argument(
+        "-q", "--quality", type=int, default=DEFAULT_JPEG_QUALITY, metavar="1..95",
+        help="JPEG quality (default: %(default)s)",
     )
     parser.add_argument(
         "-m", "--model", default=None, metavar="FOLDER_OR_HUB_ID",
@@ -38,13 +47,13 @@ def parse_args(argv=None):
     )
     parser.add_argument("--revision", default=None, help="Hub branch, tag or commit to pin the model to (default: main)")
     parser.add_argument(
-        "--overwrite", action="store_true", help="replace PNGs that already exist in the output folder (default: skip them)"
+        "--overwrite", action="store_true", help="replace results that already exist in the output folder (default: skip them)"
     )
     return parser.parse_args(argv)
 
 
-def plan_outputs(files, output_folder):
-    """An output path for each (file, relative path): DIR/relative.png, never an input, never one twice.
+def plan_outputs(files, output_folder, suffix=".png"):
+    """An output path for each (file, relative path): DIR/relative.png (or `suffix`), never an input, never one twice.
 
     When a name is taken (two inputs called a.jpg, or a.jpg beside a.png, or an input photo
     in the output folder), the next free "a (2).png", "a (3).png"... is used, and a note says so.
@@ -55,11 +64,11 @@ def plan_outputs(files, output_folder):
     plan = []
     for file, relative in files:
         folder = output_folder / relative.parent
-        target, number = folder / fit_file_name(relative.stem, ".png"), 2
+        target, number = folder / fit_file_name(relative.stem, suffix), 2
         while target.resolve() in taken:
-            target, number = folder / fit_file_name(relative.stem, f" ({number}).png"), number + 1
+            target, number = folder / fit_file_name(relative.stem, f" ({number}){suffix}"), number + 1
         taken.add(target.resolve())
-        wanted = folder / fit_file_name(relative.stem, ".png")
+        wanted = folder / fit_file_name(relative.stem, suffix)
         plan.append((file, target, None if target == wanted else f"{file} is written as {target.name}: {wanted.name} was taken"))
     return plan
 
@@ -70,6 +79,9 @@ def main(argv=None):
         check_strength(args.strength)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not 1 <= args.quality <= 95:
+        print(f"error: --quality must lie between 1 and 95, not {args.quality}", file=sys.stderr)
         return 2
     if args.output.exists() and not args.output.is_dir():
         print(f"error: --output {args.output} is a file; give a folder", file=sys.stderr)
@@ -96,7 +108,7 @@ def main(argv=None):
         print(f"error: cannot load the model: {error}", file=sys.stderr)
         return 1
 
-    plan = plan_outputs(files, args.output)
+    plan = plan_outputs(files, args.output, OUTPUT_FORMATS[args.format])
     written, skipped = 0, 0
     try:
         for file, target, note in tqdm(plan, desc="Colorizing", unit="photo", disable=None):
@@ -104,7 +116,7 @@ def main(argv=None):
                 skipped += 1
                 continue
             try:
-                save_png(colorizer.colorize(file, strength=args.strength), target)
+                colorizer.colorize_to_file(file, target, args.strength, args.format, args.quality)
                 written += 1
                 if note:
                     print(f"note: {note}", file=sys.stderr)
@@ -119,7 +131,7 @@ def main(argv=None):
               "again to do the rest (finished photos are skipped)", file=sys.stderr)
         return 130
 
-    print(f"Wrote {written} colour PNG(s) to {args.output}" + (f"; skipped {skipped} that exist (--overwrite)" if skipped else ""))
+    print(f"Wrote {written} colour photo(s) to {args.output}" + (f"; skipped {skipped} that exist (--overwrite)" if skipped else ""))
     for path, reason in failures:
         print(f"error: {path}: {reason}", file=sys.stderr)
     if failures:

@@ -8,11 +8,10 @@ References
 R. Zhang, P. Isola, A. A. Efros, "Colorful Image Colorization", ECCV 2016.
 """
 
-import keras
 import numpy as np
-from keras import layers
 
 from . import lab
+from .backend import keras, layers
 
 AB_BIN_SPACING = 10  # Lab units between bin centres, as in Zhang et al.
 AB_BIN_LIMIT = 110  # bin centres run from -110 to 110 in a and in b

@@ -6,6 +6,7 @@ generated from the fields (`add_options`, `from_options`), so a new setting is o
 with its help text, and its default is written nowhere else.
 """
 
+import argparse
 import dataclasses
 from dataclasses import dataclass, field
 
@@ -113,7 +114,7 @@ class TrainingSettings:
     validation_percent: int = option(5, "share of photos held out for validation, chosen by content hash")
     patience: int = option(3, "stop after this many epochs without a better validation loss")
     seed: int = option(0, "random seed (augmentation, shuffling, initial weights)")
-    max_photos: int | None = option(None, "train on the first N photos only (quick trials)", type=optional(int))
+    max_photos: int | None = option(None, "train on N photos only, a fixed sample from every folder (quick trials; default: all)", type=optional(int))
 
     def __post_init__(self):
         object.__setattr__(self, "data", tuple(str(folder) for folder in self.data))
@@ -138,8 +139,8 @@ def add_options(parser, cls, title=None):
         if "help" not in setting.metadata:
             continue
         options = {key: value for key, value in setting.metadata.items() if key != "help"}
-        if callable(options.get("choices")):
-            options["choices"] = options["choices"]()
+        if callable(options.get("choices")):  # a registry: looked up only if the option is given, so --help stays instant
+            options["type"], options["metavar"] = registry_name(options.pop("choices")), "NAME"
         if setting.default is None or options.get("required"):
             help_text = setting.metadata["help"]
         else:
@@ -149,6 +150,18 @@ def add_options(parser, cls, title=None):
         if not options.get("required"):
             options["default"] = setting.default
         group.add_argument(f"--{setting.name.replace('_', '-')}", dest=setting.name, help=help_text, **options)
+
+
+def registry_name(names):
+    """An argparse type accepting one of `names()` (a registry's keys, which need TensorFlow to list)."""
+
+    def parse(text):
+        if text not in names():
+            raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {', '.join(names())})")
+        return text
+
+    parse.__name__ = "name"
+    return parse
 
 
 def from_options(cls, arguments, **fixed):

@@ -9,10 +9,8 @@ Adding a decoder is one builder function and one entry below.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import keras
-from keras import layers
-
 from . import lab
+from .backend import keras, layers
 from .bins import AB_BINS, AnnealedMean
 from .encoder import build_encoder_top, feature_shapes, frozen_outputs, top_input
 

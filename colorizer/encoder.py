@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
-import keras
 import numpy as np
-from keras import layers
 
 from . import lab
+from .backend import keras, layers
 from .files import sha256_of
 
 # VGG16's "caffe" preprocessing: BGR channels minus the ImageNet means (Keras' preprocess_input).

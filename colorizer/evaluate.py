@@ -97,7 +97,7 @@ def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=
                 truth = load_truth(path, size)
                 truth_lab = lab.rgb_to_lab(truth)
                 truth_cf.append(colourfulness(truth))
-                outputs = {GRAY_BASELINE: lab.lab_to_srgb8(truth_lab[..., 0], np.zeros_like(truth_lab[..., 1:]))}
+                outputs = {GRAY_BASELINE: lab.lab_to_srgb(truth_lab[..., 0], np.zeros_like(truth_lab[..., 1:]))}
                 for name, colorizer in colorizers.items():
                     outputs[name] = np.asarray(colorizer.colorize(truth, strength=strength))
                 for name, output in outputs.items():

@@ -7,8 +7,10 @@ message names the problem in words a user understands.
 
 import io
 import os
+import struct
 import warnings
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,18 +28,38 @@ IMAGE_FORMATS = {
     "BMP": (".bmp",), "GIF": (".gif",),
 }
 IMAGE_SUFFIXES = tuple(suffix for suffixes in IMAGE_FORMATS.values() for suffix in suffixes)
+OUTPUT_FORMATS = {"png": ".png", "jpg": ".jpg"}  # what results are written as; PNG keeps 16 bits and alpha
+DEFAULT_OUTPUT_FORMAT = "png"
+DEFAULT_JPEG_QUALITY = 90
+_HIGH_DEPTH_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")  # more than 8 bits a pixel: written back as 16
 
 
 class ImageError(ValueError):
     """A photo that cannot be colorized; the message says why."""
 
 
+@dataclass(frozen=True)
+class Metadata:
+    """What a photo carries besides its pixels, written back with its colour version.
+
+    `exif` is the EXIF block (orientation already applied and removed), `dpi` the resolution
+    setting, `icc_profile` an RGB colour profile (a gray one cannot describe a colour result and
+    is dropped), `bits` 16 for photos with more than 8 bits per pixel, else 8.
+    """
+
+    exif: bytes | None = None
+    dpi: tuple[float, float] | None = None
+    icc_profile: bytes | None = None
+    bits: int = 8
+
+
 @dataclass
 class Photo:
-    """What the colorizer needs of a photo: its L* at full resolution, and its alpha if it has one."""
+    """What the colorizer needs of a photo: its L* at full resolution, its alpha if it has one, its metadata."""
 
     lightness: np.ndarray  # HxW float32, 0..100
     alpha: np.ndarray | None = None  # HxW uint8, or None
+    metadata: Metadata = field(default_factory=Metadata)
 
     @property
     def size(self):
@@ -147,7 +169,22 @@ def _photo_from_pil(image):
         pixels = np.asarray(image.convert("L"), dtype=np.uint8)
     else:  # RGB, RGBA, P, CMYK, YCbCr, LAB, HSV, ...: Pillow's own conversion to sRGB
         pixels = np.asarray(image.convert("RGB"), dtype=np.uint8)
-    return Photo(lab.lightness(pixels), alpha)
+    return Photo(lab.lightness(pixels), alpha, metadata_of(image))
+
+
+def metadata_of(image):
+    """The `Metadata` of a decoded PIL image."""
+    exif = image.info.get("exif")
+    dpi = image.info.get("dpi")
+    icc_profile = image.info.get("icc_profile")
+    if icc_profile and icc_profile[16:20] != b"RGB ":  # the profile header's colour space
+        icc_profile = None
+    return Metadata(
+        exif=bytes(exif) if exif else None,
+        dpi=tuple(float(value) for value in dpi) if dpi and all(value > 0 for value in dpi) else None,
+        icc_profile=bytes(icc_profile) if icc_profile else None,
+        bits=16 if image.mode in _HIGH_DEPTH_MODES else 8,
+    )
 
 
 def _photo_from_array(array, max_pixels):
@@ -172,7 +209,7 @@ def _photo_from_array(array, max_pixels):
         raise ImageError(f"image arrays of type {array.dtype} are not supported (use uint8, uint16 or float)")
     if alpha is not None:
         alpha = _to_byte(alpha)
-    return Photo(lab.lightness(pixels), alpha)
+    return Photo(lab.lightness(pixels), alpha, Metadata(bits=8 if array.dtype == np.uint8 else 16))
 
 
 def _to_byte(channel):
@@ -212,13 +249,71 @@ def find_images(paths, exclude=()):
     return found, missing
 
 
-def save_png(image, path):
-    """Write a PIL image as PNG, atomically (a crash never leaves half a file under the final name).
+def to_pil(pixels, metadata=None):
+    """An 8-bit PIL image of `pixels` (HxWx3 or HxWx4, uint8 or uint16), with `metadata` in its `info`."""
+    pixels = np.asarray(pixels)
+    if pixels.dtype == np.uint16:
+        pixels = ((pixels.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+    image = Image.fromarray(pixels)
+    if metadata is not None:
+        extra = {"exif": metadata.exif, "dpi": metadata.dpi, "icc_profile": metadata.icc_profile}
+        image.info.update({key: value for key, value in extra.items() if value is not None})
+    return image
+
+
+def save_image(image, path, metadata=None, format=DEFAULT_OUTPUT_FORMAT, quality=DEFAULT_JPEG_QUALITY):
+    """Write `image` (a PIL image or an HxW(x3/x4) uint8/uint16 array) as PNG or JPEG, atomically.
+
+    `metadata` (EXIF, dpi, ICC profile) goes into the file; PNG keeps 16 bits and alpha, JPEG
+    is 8 bits and lays a transparent photo on white. Returns the path.
+    """
+    if format not in OUTPUT_FORMATS:
+        raise ValueError(f"output format must be one of {', '.join(OUTPUT_FORMATS)}, not {format!r}")
+    if format == "png":
+        data = _png_bytes(np.asarray(image), metadata or Metadata())
+    else:
+        data = _jpeg_bytes(to_pil(np.asarray(image), metadata), quality)
+    return write_atomically(path, lambda partial: partial.write_bytes(data))
+
+
+def save_png(image, path, metadata=None):
+    """`save_image` as PNG."""
+    return save_image(image, path, metadata, "png")
+
+
+def _png_bytes(pixels, metadata):
+    """PNG with the metadata's eXIf, pHYs and iCCP chunks after the header.
 
     imagecodecs' encoder with a fixed Paeth filter is twice as fast as Pillow's adaptive
-    filtering at the same file size (44 ms against 85 ms for a 1024x768 photo).
+    filtering at the same file size (44 ms against 85 ms for a 1024x768 photo), and writes
+    16 bits; it writes no metadata, so the chunks are added here.
     """
     import imagecodecs
 
-    data = imagecodecs.png_encode(np.asarray(image), level=1, filter=imagecodecs.PNG.FILTER.PAETH)
-    return write_atomically(path, lambda partial: partial.write_bytes(data))
+    data = imagecodecs.png_encode(pixels, level=1, filter=imagecodecs.PNG.FILTER.PAETH)
+    chunks = []
+    if metadata.icc_profile:
+        chunks.append(_png_chunk(b"iCCP", b"ICC profile\0\0" + zlib.compress(metadata.icc_profile)))
+    if metadata.dpi:
+        per_metre = [round(value / 0.0254) for value in metadata.dpi]
+        chunks.append(_png_chunk(b"pHYs", struct.pack(">IIB", *per_metre, 1)))
+    if metadata.exif:
+        chunks.append(_png_chunk(b"eXIf", metadata.exif.removeprefix(b"Exif\0\0")))
+    header_end = 8 + 8 + 13 + 4  # signature, then IHDR: length and type, 13 bytes, CRC
+    return data[:header_end] + b"".join(chunks) + data[header_end:]
+
+
+def _png_chunk(kind, payload):
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+
+def _jpeg_bytes(image, quality):
+    if image.mode == "RGBA":
+        white = Image.new("RGB", image.size, (255, 255, 255))
+        white.paste(image, mask=image.getchannel("A"))
+        white.info = image.info
+        image = white
+    options = {key: image.info[key] for key in ("exif", "dpi", "icc_profile") if key in image.info}
+    stream = io.BytesIO()
+    image.save(stream, format="JPEG", quality=quality, **options)
+    return stream.getvalue()

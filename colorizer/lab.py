@@ -2,8 +2,8 @@
 
 Every normalisation constant of the project lives here. The training data and the
 evaluation use scikit-image's conversions; inference at a photo's full resolution uses
-the two fast float32 functions below (`lightness` and `lab_to_srgb8`), which the tests
-check against scikit-image. `lab_to_srgb8` also maps colours outside sRGB back inside
+the two fast float32 functions below (`lightness` and `lab_to_srgb`), which the tests
+check against scikit-image. `lab_to_srgb` also maps colours outside sRGB back inside
 without touching L.
 """
 
@@ -35,7 +35,7 @@ def rgb_to_lab(rgb):
 
 
 def lab_to_rgb(lab):
-    """Lab to sRGB float in [0, 1], by scikit-image (the reference for `lab_to_srgb8`)."""
+    """Lab to sRGB float in [0, 1], by scikit-image (the reference for `lab_to_srgb`)."""
     return color.lab2rgb(np.asarray(lab, dtype=np.float32))
 
 
@@ -92,18 +92,16 @@ def lightness(pixels):
     return _lightness_of_y(np.ascontiguousarray(y, dtype=np.float32))
 
 
+def _linear_to_srgb(linear):
+    """sRGB's gamma encoding of linear values in [0, 1]."""
+    return np.where(linear > 0.0031308, 1.055 * np.power(linear, 1 / 2.4) - 0.055, 12.92 * linear)
+
+
 # sRGB encoding by table: a linear value in [0, 1] maps to its byte through 2**16 steps,
 # which is exact to the byte (the steepest slope, 12.92 near black, moves 0.05 of a level per step).
 _TABLE_STEPS = 65535
 _BYTE_OF_LINEAR = np.clip(
-    np.round(
-        255.0
-        * np.where(
-            (steps := np.arange(_TABLE_STEPS + 1, dtype=np.float64) / _TABLE_STEPS) > 0.0031308,
-            1.055 * steps ** (1 / 2.4) - 0.055,
-            12.92 * steps,
-        )
-    ),
+    np.round(255.0 * _linear_to_srgb(np.arange(_TABLE_STEPS + 1, dtype=np.float64) / _TABLE_STEPS)),
     0,
     255,
 ).astype(np.uint8)
@@ -157,19 +155,21 @@ def _reduce_chroma_into_gamut(lightness, a, b, steps=8):
     return np.stack(linear_rgb(low), axis=-1)
 
 
-def lab_to_srgb8(lightness, ab):
-    """Full-resolution L (HxW) and a, b (HxWx2, Lab units) to an sRGB uint8 photo (HxWx3).
+def lab_to_srgb(lightness, ab, bits=8):
+    """Full-resolution L (HxW) and a, b (HxWx2, Lab units) to an sRGB photo (HxWx3), uint8 or (bits=16) uint16.
 
     In-gamut colours get scikit-image's lab2rgb arithmetic, in float32. A colour outside
     sRGB loses chroma until it fits, keeping its L and hue (lab2rgb clips RGB, which
     changes L). Works in bands of rows spread over the CPU cores, so a 24 MP photo needs
     little extra memory and a 1 MP photo takes about 20 ms.
     """
+    if bits not in (8, 16):
+        raise ValueError(f"bits must be 8 or 16, not {bits}")
     lightness = np.asarray(lightness, dtype=np.float32)
     ab = np.asarray(ab, dtype=np.float32)
     if lightness.shape != ab.shape[:2] or ab.ndim != 3 or ab.shape[2] != 2:
         raise ValueError(f"L of shape {lightness.shape} and ab of shape {ab.shape} do not match")
-    out = np.empty(lightness.shape + (3,), dtype=np.uint8)
+    out = np.empty(lightness.shape + (3,), dtype=np.uint8 if bits == 8 else np.uint16)
 
     def convert_band(top):
         rows = slice(top, top + _ROWS_PER_CHUNK)
@@ -178,9 +178,12 @@ def lab_to_srgb8(lightness, ab):
         outside = _outside_gamut(linear)
         if outside.any():
             linear[outside] = _reduce_chroma_into_gamut(band_l[outside], band_a[outside], band_b[outside])
-        steps = np.clip(linear, 0.0, 1.0)
-        steps *= _TABLE_STEPS
-        out[rows] = _BYTE_OF_LINEAR[(steps + 0.5).astype(np.uint16)]
+        linear = np.clip(linear, 0.0, 1.0)
+        if bits == 16:
+            out[rows] = np.round(_linear_to_srgb(linear) * 65535.0).astype(np.uint16)
+            return
+        linear *= _TABLE_STEPS
+        out[rows] = _BYTE_OF_LINEAR[(linear + 0.5).astype(np.uint16)]
 
     list(_band_pool().map(convert_band, range(0, lightness.shape[0], _ROWS_PER_CHUNK)))
     return out

@@ -6,9 +6,9 @@ Adding a loss is one builder function and one entry below.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import keras
 import numpy as np
 
+from .backend import keras
 from .bins import AB_BINS, annealed_mean, nearest_bins
 from .lab import AB_SCALE
 

@@ -5,8 +5,7 @@ import os
 import platform
 from pathlib import Path
 
-import keras
-
+from .backend import keras
 from .decoders import DECODERS
 from .encoder import encoder_description, trainable_blocks
 from .losses import LOSSES

@@ -7,14 +7,14 @@ that prepares every photo the same way (`processor.py`).
 import dataclasses
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from . import weights
+from .backend import keras
 from .config import DEFAULT_STRENGTH, ModelConfig, check_strength
 from .decoders import build_trained_part, frozen_inputs, set_temperature
 from .encoder import build_encoder
-from .images import load_photo
+from .images import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, load_photo, save_image, to_pil
 from .processor import ImageProcessor
 
 
@@ -73,17 +73,34 @@ class Colorizer:
         """Colorize one image (path, bytes, PIL image or numpy array); returns a PIL image (RGBA if it had alpha).
 
         `strength` (0 to 3) is how much colour: 1 is the model's measured best, 0.5 subtler, 2 more vivid, 0 gray.
+        The image's `info` holds the photo's EXIF, dpi and colour profile; `colorize_to_file`
+        writes them, and 16 bits for a 16-bit photo.
         """
         return self.colorize_batch([image], strength=strength)[0]
 
     def colorize_batch(self, images, batch_size=8, strength: float = DEFAULT_STRENGTH):
         """Colorize several images, `batch_size` at a time through the model; returns PIL images in order."""
+        return [to_pil(pixels, photo.metadata) for photo, pixels in self._colour_pixels(images, batch_size, strength)]
+
+    def colorize_to_file(
+        self, image, path, strength: float = DEFAULT_STRENGTH, format: str = DEFAULT_OUTPUT_FORMAT,
+        quality: int = DEFAULT_JPEG_QUALITY,
+    ) -> Path:
+        """Colorize one image into `path` as PNG or JPEG ("png" or "jpg"), atomically, keeping what the photo carried.
+
+        EXIF, dpi and an RGB colour profile go into the file; PNG also keeps alpha and 16 bits.
+        """
+        [(photo, pixels)] = self._colour_pixels([image], 1, strength)
+        return save_image(pixels, path, photo.metadata, format, quality)
+
+    def _colour_pixels(self, images, batch_size, strength):
+        """(photo, colour pixels) for each image, `batch_size` at a time through the model."""
         gain = self.config.chroma_gain * check_strength(strength)
         results = []
         for start in range(0, len(images), batch_size):
             photos = [load_photo(image) for image in images[start : start + batch_size]]
             ab_batch = self.predict_ab(np.stack([self.processor.preprocess(photo) for photo in photos]))
-            results.extend(self.processor.postprocess(photo, ab, gain) for photo, ab in zip(photos, ab_batch))
+            results.extend((photo, self.processor.postprocess(photo, ab, gain)) for photo, ab in zip(photos, ab_batch))
         return results
 
     def set_temperature(self, temperature: float):

@@ -33,21 +33,23 @@ class ImageProcessor:
         """The model's input: the photo's L (0..100) resized to S x S, shape (S, S, 1), float32."""
         return resize_channel(photo.lightness, (self.input_size, self.input_size))[:, :, None]
 
-    def postprocess(self, photo: Photo, ab_normalized: np.ndarray, chroma_gain: float = 1.0) -> Image.Image:
+    def postprocess(self, photo: Photo, ab_normalized: np.ndarray, chroma_gain: float = 1.0) -> np.ndarray:
         """The photo's own full-resolution L joined with the predicted ab (S x S x 2, in [-1, 1]) upsampled to its size.
 
         `chroma_gain` scales a and b together (more or less colour, the same hue); colours
         pushed outside sRGB are brought back by reducing their chroma, keeping L and hue.
-        Returns an RGB image, or RGBA when the photo had alpha (kept as it was).
+        Returns sRGB pixels, H x W x 3, or x 4 when the photo had alpha (kept as it was);
+        uint16 for a photo of more than 8 bits, else uint8.
         """
         ab_small = lab.denormalize_ab(ab_normalized)  # upsampling is linear: scale the small array
         if chroma_gain != 1.0:
             ab_small = ab_small * np.float32(chroma_gain)
         ab = np.stack([resize_channel(ab_small[:, :, channel], photo.size) for channel in (0, 1)], axis=-1)
-        rgb = lab.lab_to_srgb8(photo.lightness, ab)
-        if photo.alpha is not None:
-            return Image.fromarray(np.dstack([rgb, photo.alpha]))
-        return Image.fromarray(rgb)
+        rgb = lab.lab_to_srgb(photo.lightness, ab, bits=photo.metadata.bits)
+        if photo.alpha is None:
+            return rgb
+        alpha = photo.alpha if rgb.dtype == np.uint8 else photo.alpha.astype(np.uint16) * 257
+        return np.dstack([rgb, alpha])
 
     def training_pair(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """A colour photo (H x W x 3, uint8) as (model input L, shape (S, S, 1); target ab in Lab units, (S, S, 2)).
@@ -70,7 +72,8 @@ def resize_channel(channel: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def grayscale(image) -> Image.Image:
-    """The gray version the model sees (L alone, as sRGB) of any image `load_photo` takes: to show beside the result."""
+    """The gray version the model sees (L alone, as sRGB, alpha kept) of any image `load_photo` takes: to show beside the result."""
     photo = load_photo(image)
     zeros = np.zeros(photo.lightness.shape + (2,), np.float32)
-    return Image.fromarray(lab.lab_to_srgb8(photo.lightness, zeros))
+    gray = lab.lab_to_srgb(photo.lightness, zeros)
+    return Image.fromarray(gray if photo.alpha is None else np.dstack([gray, photo.alpha]))

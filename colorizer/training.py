@@ -14,11 +14,11 @@ import sys
 import time
 from pathlib import Path
 
-import keras
 import numpy as np
 from tqdm import tqdm
 
 from . import data
+from .backend import keras
 from .config import ModelConfig, TrainingSettings
 from .decoders import build_trained_part, cached_outputs, frozen_inputs
 from .encoder import build_encoder, encoder_fingerprint, feature_shapes

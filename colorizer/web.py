@@ -1,9 +1,10 @@
-"""The Gradio app: drop a black-and-white photo, compare gray and colour with a slider, download the PNG.
+"""The Gradio app: drop black-and-white photos, compare gray and colour with a slider, download the results.
 
     colorizer-app [--model FOLDER_OR_USER/REPO[@REVISION]] [--host H] [--port P]
 
 `app.py` (the Hugging Face Space's entry point) calls `main`; the tests build the same
-page around a tiny model with `build_demo`.
+page around a tiny model with `build_demo`. Two API endpoints: `/colorize` (one photo) and
+`/colorize_batch` (several, with a zip of all results).
 """
 
 import argparse
@@ -18,6 +19,7 @@ import threading
 import time
 import uuid
 import weakref
+import zipfile
 from pathlib import Path
 
 import gradio as gr
@@ -25,15 +27,31 @@ import gradio as gr
 from . import hub, resources
 from .config import DEFAULT_STRENGTH, MAX_STRENGTH, check_strength
 from .files import fit_file_name
-from .images import ImageError, load_photo, save_png
+from .images import DEFAULT_OUTPUT_FORMAT, IMAGE_SUFFIXES, OUTPUT_FORMATS, ImageError, load_photo, save_png
 from .pipeline import Colorizer
 from .processor import grayscale
 
 MAX_UPLOAD_BYTES = 30 * 2**20  # 30 MB: a 50 MP JPEG is about 15 MB; the library refuses anything above 50 MP anyway
-CONCURRENCY = 2  # photos colorized at once: one per CPU core of a small machine (or a free Space)
+MAX_BATCH = 50  # photos in one request of the album tab; each is still held to the limits above
+CONCURRENCY = 2  # requests colorized at once: one per CPU core of a small machine (or a free Space)
 QUEUE_SIZE = 64  # requests waiting beyond this are turned away with "queue full" rather than piling up
-RESULT_LIFETIME_S = 600  # our PNGs are deleted after this; Gradio keeps its own copies for an hour
+RESULT_LIFETIME_S = 600  # our results are deleted after this; Gradio keeps its own copies for an hour
+DEFAULT_PORT = 7860  # Gradio's
+PANEL_HEIGHT = 440  # the photo and its result side by side, the same height
 EXAMPLES = resources.example_photos()
+INTRODUCTION = (
+    "# Colorizer\n"
+    "Drop a black-and-white photo, or several. You get a colour version at the photo's own resolution, "
+    "keeping its lightness, date and resolution setting; drag the slider to compare. "
+    "The model guesses likely colours from shapes and shades: skies, foliage and skin come out well, "
+    "the colour of a dress or a car is a guess, often a muted one."
+)
+# On a narrow screen the result lies below the photo: bring it into view when it arrives.
+SCROLL_TO_RESULT = """(...outputs) => {
+    if (window.innerWidth < 768) document.getElementById("result")?.scrollIntoView({behavior: "smooth", block: "start"});
+    return outputs;
+}"""
+SCROLL_TO_ALBUM = SCROLL_TO_RESULT.replace('"result"', '"album-result"')
 
 
 def load_colorizer(spec=None):
@@ -54,13 +72,26 @@ def load_colorizer(spec=None):
 
 
 def describe_model(colorizer):
-    """One line for the page: which weights are running."""
-    config = colorizer.config
-    return f"Model: {colorizer.source} (VGG16 encoder with {config.encoder_weights} weights, {config.decoder} decoder, {config.head} head)."
+    """One line for the page, in plain words: which model paints the colours and what it learnt from."""
+    photos = colorizer.info.get("training", {}).get("data", {}).get("train_photos")
+    learnt = f", which learnt colour from {photos:,} photos" if photos else ""
+    return f"Colours by {colorizer.source}{learnt}."
+
+
+def check_settings(strength, output_format):
+    """The page's settings as the handler uses them; a bad value (from the API) is a message for the user."""
+    try:
+        strength = check_strength(strength)
+    except ValueError as error:
+        raise gr.Error(str(error), print_exception=False) from None
+    output_format = output_format or DEFAULT_OUTPUT_FORMAT
+    if output_format not in OUTPUT_FORMATS:
+        raise gr.Error(f"the download format must be one of {', '.join(OUTPUT_FORMATS)}", print_exception=False)
+    return strength, output_format
 
 
 class ColorizeHandler:
-    """The `/colorize` endpoint: a photo in, (gray, colour) for the slider and the colour PNG out."""
+    """The page's work: one photo (`/colorize`) or several (`/colorize_batch`) in, gray and colour files out."""
 
     def __init__(self, colorizer, allowed_folders=None):
         self.colorizer = colorizer
@@ -69,29 +100,59 @@ class ColorizeHandler:
         self._sweeping = threading.Lock()
         weakref.finalize(self, shutil.rmtree, self.results, True)  # on shutdown, or when the page goes away
 
-    def __call__(self, photo, strength=DEFAULT_STRENGTH):
+    def __call__(self, photo, strength=DEFAULT_STRENGTH, output_format=DEFAULT_OUTPUT_FORMAT):
+        """One photo: returns (gray, colour) for the slider and the colour file to download."""
         if photo is None:  # the user cleared the photo
             return None, None
+        strength, output_format = check_settings(strength, output_format)
+        gray, colour = self.colorize_upload(photo, strength, output_format, self._new_result_folder())
+        return (gray, colour), colour
+
+    def batch(self, photos, strength=DEFAULT_STRENGTH, output_format=DEFAULT_OUTPUT_FORMAT, progress=gr.Progress()):  # noqa: B008 (Gradio's way)
+        """Several photos: returns the gallery of colour results, the (gray, colour) pairs, the first pair, and a zip of all.
+
+        A photo that cannot be colorized is left out with a warning naming it; the others go on.
+        """
+        if not photos:
+            return [], [], None, None
+        if len(photos) > MAX_BATCH:
+            raise gr.Error(f"Please drop at most {MAX_BATCH} photos at once (you dropped {len(photos)}).", print_exception=False)
+        strength, output_format = check_settings(strength, output_format)
+        folder = self._new_result_folder()
+        pairs, problems = [], []
+        for photo in progress.tqdm(photos, desc="Colorizing", unit="photo"):
+            try:
+                pairs.append(self.colorize_upload(photo, strength, output_format, folder))
+            except gr.Error as error:
+                problems.append(error.message)
+        if not pairs:
+            raise gr.Error("None of the photos could be colorized: " + "; ".join(problems), print_exception=False)
+        if problems:
+            gr.Warning(f"{len(problems)} photo(s) left out: " + "; ".join(problems))
+        archive = write_zip(folder / "colour-photos.zip", [colour for _, colour in pairs])
+        gallery = [(colour, Path(colour).name) for _, colour in pairs]
+        return gallery, pairs, pairs[0], str(archive)
+
+    def colorize_upload(self, upload, strength, output_format, folder):
+        """Colorize one uploaded file into `folder`: returns the paths of its gray and colour versions.
+
+        Every refusal is a `gr.Error` for the page and one line in the server's log.
+        """
         try:
-            strength = check_strength(strength)
-        except ValueError as error:
-            raise gr.Error(str(error), print_exception=False) from None
-        try:
-            stream = read_upload(photo, self.allowed_folders)
+            stream = read_upload(upload, self.allowed_folders)
         except UploadError as error:  # a crafted request: one answer for all, naming no path
             print(f"refused a request for a file that was not uploaded ({error})", file=sys.stderr)
             raise gr.Error("Please upload a photo.", print_exception=False) from None
-        name = stream.name
+        stem = Path(stream.name).stem or "photo"
         try:
             photo = load_photo(stream)
-            colour = self.colorizer.colorize(photo, strength=strength)
+            gray = save_png(grayscale(photo), free_path(folder, stem, "-gray.png"))
+            colour_path = free_path(folder, stem, "-colour" + OUTPUT_FORMATS[output_format])
+            colour = self.colorizer.colorize_to_file(photo, colour_path, strength, output_format)
         except ImageError as error:
-            raise gr.Error(str(error)) from None
-        folder = self._new_result_folder()
-        stem = Path(name).stem or "photo"
-        gray_path = save_png(grayscale(photo), folder / fit_file_name(stem, "-gray.png"))
-        colour_path = save_png(colour, folder / fit_file_name(stem, "-colour.png"))
-        return (str(gray_path), str(colour_path)), str(colour_path)
+            print(f"rejected an upload: {error}", file=sys.stderr)
+            raise gr.Error(str(error), print_exception=False) from None
+        return str(gray), str(colour)
 
     def _new_result_folder(self):
         """A fresh folder for this request, after sweeping out the expired ones."""
@@ -115,6 +176,22 @@ class ColorizeHandler:
                         shutil.rmtree(old, ignore_errors=True)
         finally:
             self._sweeping.release()
+
+
+def free_path(folder, stem, suffix):
+    """`folder/stem+suffix`, or "stem (2)+suffix"... when two uploads share a name."""
+    path, number = folder / fit_file_name(stem, suffix), 2
+    while path.exists():
+        path, number = folder / fit_file_name(stem, f" ({number}){suffix}"), number + 1
+    return path
+
+
+def write_zip(path, files):
+    """One zip of `files` under their own names (stored: PNG and JPEG are compressed already)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        for file in files:
+            archive.write(file, arcname=Path(file).name)
+    return path
 
 
 class UploadError(Exception):
@@ -162,46 +239,98 @@ def allowed_upload_folders():
 
 
 def build_demo(colorizer, notice=None):
-    """The page: upload on the left, gray/colour slider on the right, the full-resolution PNG below."""
+    """The page: settings on top; one photo beside its gray/colour slider, or an album of several with a zip."""
     handler = ColorizeHandler(colorizer)
     with gr.Blocks(title="Colorizer", delete_cache=(1800, 3600)) as demo:
-        gr.Markdown(
-            "# Colorizer\n"
-            "Drop a black-and-white photo (or click, or paste one). The colour version keeps the photo's own "
-            "resolution and lightness; drag the slider to compare."
-        )
+        gr.Markdown(INTRODUCTION)
         if notice:
             gr.Markdown(f"**Warning:** {notice}", elem_id="model-notice")
-        with gr.Row():
-            with gr.Column():
-                photo = gr.Image(
-                    label="Black-and-white photo", type="filepath", image_mode=None,
-                    sources=["upload", "clipboard"], height=500, elem_id="photo",
-                )
-                strength = gr.Slider(
-                    0, MAX_STRENGTH, value=DEFAULT_STRENGTH, step=0.1, label="Colour strength",
-                    info="1 is the model's best guess; lower is subtler, higher more vivid", elem_id="strength",
-                )
-            slider = gr.ImageSlider(
-                label="Gray | colour", type="filepath", format="png", max_height=500, elem_id="result",
+        with gr.Row(equal_height=True):
+            strength = gr.Slider(
+                0, MAX_STRENGTH, value=DEFAULT_STRENGTH, step=0.1, label="Colour strength", scale=3,
+                info="1 is the model's best guess; lower is subtler, higher more vivid", elem_id="strength",
             )
-        download = gr.File(label="Colour PNG, full resolution", elem_id="download")
+            output_format = gr.Radio(
+                list(OUTPUT_FORMATS), value=DEFAULT_OUTPUT_FORMAT, label="Download as", scale=2, elem_id="format",
+                info="png: full quality, 16 bits, transparency; jpg: small files",
+            )
+        with gr.Tabs():
+            with gr.Tab("One photo", elem_id="one-photo"):
+                with gr.Row():
+                    photo = gr.Image(
+                        label="Your photo (a colour photo is made black-and-white first)", type="filepath",
+                        image_mode=None, sources=["upload", "clipboard"], height=PANEL_HEIGHT, scale=2, elem_id="photo",
+                    )
+                    with gr.Column(scale=3, elem_id="result"):
+                        slider = gr.ImageSlider(
+                            label="Gray | colour: drag the handle to compare", type="filepath", format="png",
+                            height=PANEL_HEIGHT, max_height=PANEL_HEIGHT, buttons=["fullscreen"], elem_id="slider",
+                        )
+                        download = gr.File(label="Colour photo, full resolution", visible=False, elem_id="download")
+                one_photo = [photo, strength, output_format]
+                done = photo.input(handler, inputs=one_photo, outputs=[slider, download], api_name="colorize", preprocess=False)
+                done.success(show, outputs=download, js=SCROLL_TO_RESULT, api_visibility="private")
+                done.failure(lambda: None, outputs=photo, api_visibility="private")  # no broken-image icon left behind
+                for setting in (strength.release, output_format.input):
+                    setting(handler, inputs=one_photo, outputs=[slider, download], api_visibility="private", preprocess=False)
+                if EXAMPLES:
+                    gr.Examples(
+                        examples=[[str(path)] for path in EXAMPLES], inputs=photo, outputs=[slider, download],
+                        fn=handler, cache_examples=False, run_on_click=True, api_visibility="private",
+                    )
+            with gr.Tab("Several photos", elem_id="album"):
+                with gr.Row():
+                    with gr.Column(scale=2):
+                        photos = gr.File(
+                            label=f"Your photos: drop up to {MAX_BATCH} at once", file_count="multiple",
+                            file_types=list(IMAGE_SUFFIXES), height=PANEL_HEIGHT - 60, elem_id="photos",
+                        )
+                        again = gr.Button("Colorize again with these settings", elem_id="again")
+                    with gr.Column(scale=3, elem_id="album-result"):
+                        album_slider = gr.ImageSlider(
+                            label="Gray | colour of the photo chosen below", type="filepath", format="png",
+                            height=PANEL_HEIGHT, max_height=PANEL_HEIGHT, buttons=["fullscreen"], elem_id="album-slider",
+                        )
+                        gallery = gr.Gallery(
+                            label="Colour results: click one to compare it above", columns=4, height="auto",
+                            allow_preview=False, elem_id="gallery",
+                        )
+                        archive = gr.File(label="All colour photos (zip)", visible=False, elem_id="archive")
+                pairs = gr.State([])
+                album_outputs = [gallery, pairs, album_slider, archive]
+                album = [photos, strength, output_format]
+                for event, api in ((photos.upload, {"api_name": "colorize_batch"}), (again.click, {"api_visibility": "private"})):
+                    done = event(handler.batch, inputs=album, outputs=album_outputs, preprocess=False, **api)
+                    done.success(show, outputs=archive, js=SCROLL_TO_ALBUM, api_visibility="private")
+                gallery.select(show_selected, inputs=pairs, outputs=album_slider, api_visibility="private")
         gr.Markdown(describe_model(colorizer), elem_id="model-line")
-        photo.input(handler, inputs=[photo, strength], outputs=[slider, download], api_name="colorize", preprocess=False)
-        strength.release(handler, inputs=[photo, strength], outputs=[slider, download], api_visibility="private", preprocess=False)
-        if EXAMPLES:
-            gr.Examples(
-                examples=[[str(path)] for path in EXAMPLES], inputs=photo, outputs=[slider, download],
-                fn=handler, cache_examples=True, cache_mode="lazy", api_visibility="private",
-            )
     return demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+
+
+def show():
+    """Make a download box visible once it has something in it."""
+    return gr.File(visible=True)
+
+
+def show_selected(pairs, selected: gr.SelectData):
+    """The (gray, colour) pair of the photo clicked in the gallery."""
+    return pairs[selected.index]
 
 
 def launch(spec=None, server_name=None, server_port=None, **launch_options):
     """Load the model (falling back to the shipped one) and serve the page until interrupted."""
     colorizer, notice = load_colorizer(spec)
     demo = build_demo(colorizer, notice)
-    demo.launch(server_name=server_name, server_port=server_port, max_file_size=MAX_UPLOAD_BYTES, **launch_options)
+    wanted = server_port or int(os.environ.get("GRADIO_SERVER_PORT", DEFAULT_PORT))
+    keep_serving = not launch_options.pop("prevent_thread_lock", False)
+    demo.launch(
+        server_name=server_name, server_port=server_port, max_file_size=MAX_UPLOAD_BYTES, prevent_thread_lock=True,
+        quiet=True, **launch_options,
+    )
+    taken = f" (port {wanted} was taken: is another copy running?)" if demo.server_port != wanted else ""
+    print(f"Colorizer: open {demo.local_url} in your browser{taken}. Press Ctrl+C to stop.", flush=True)
+    if keep_serving:
+        demo.block_thread()
     return demo
 
 
@@ -213,7 +342,10 @@ def parse_args(argv=None):
         "if it cannot be loaded, the page says so and uses the shipped model",
     )
     parser.add_argument("--host", default=None, help="address to listen on (default: 127.0.0.1, or $GRADIO_SERVER_NAME)")
-    parser.add_argument("--port", type=int, default=None, help="port (default: 7860, or $GRADIO_SERVER_PORT)")
+    parser.add_argument(
+        "--port", type=int, default=None,
+        help=f"port (default: $GRADIO_SERVER_PORT, else {DEFAULT_PORT}, else the next free one; the app prints where it serves)",
+    )
     return parser.parse_args(argv)
 
 

@@ -15,9 +15,8 @@ import uuid
 import warnings
 from pathlib import Path
 
-import keras
-
 from . import hub, resources
+from .backend import keras
 from .bins import AB_BINS
 from .config import ModelConfig
 from .decoders import build_decoder, frozen_inputs

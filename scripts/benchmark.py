@@ -15,11 +15,10 @@ import time
 from pathlib import Path
 
 import imagecodecs
-import numpy as np
 from PIL import Image
 from skimage import data
 
-from colorizer import Colorizer, ModelConfig, WeightsError, load_photo, save_png
+from colorizer import Colorizer, ModelConfig, WeightsError, load_photo
 
 
 def median_ms(repeats, *functions):
@@ -92,7 +91,7 @@ def main():
     out_dir = Path("/tmp/colorizer-benchmark")
 
     def end_to_end():
-        save_png(colorizer.colorize(jpeg), out_dir / "out.png")
+        colorizer.colorize_to_file(jpeg, out_dir / "out.png")
 
     stages = {
         "decode JPEG + L*": lambda: load_photo(jpeg),
@@ -101,7 +100,7 @@ def main():
         "decoder": lambda: decoder.predict_on_batch(features),
         "whole model": lambda: colorizer.predict_ab(model_input),
         "upsample ab + Lab->RGB": lambda: processor.postprocess(photo, ab),
-        "PNG encode": lambda: imagecodecs.png_encode(np.asarray(result), level=1, filter=imagecodecs.PNG.FILTER.PAETH),
+        "PNG encode": lambda: imagecodecs.png_encode(result, level=1, filter=imagecodecs.PNG.FILTER.PAETH),
     }
     total, encoder_only = median_ms(args.repeats, end_to_end, stages["encoder (VGG16)"])
     timings = dict(zip(stages, median_ms(args.repeats, *stages.values())))
@@ -117,7 +116,7 @@ def main():
         big = test_photo_jpeg(6000, 4000)
         colorizer.colorize(test_photo_jpeg(64, 48))  # everything warmed up before measuring
         start = time.perf_counter()
-        extra = peak_extra_memory_mb(lambda: save_png(colorizer.colorize(big), out_dir / "big.png"))
+        extra = peak_extra_memory_mb(lambda: colorizer.colorize_to_file(big, out_dir / "big.png"))
         seconds = time.perf_counter() - start
         print(f"\n24 MP photo (6000x4000): {seconds:.1f} s, peak extra memory {extra:.0f} MB (target <= 2048 MB)")
 

@@ -1,10 +1,13 @@
 """The Gradio app: the /colorize endpoint through gradio_client, the model fallback, a real browser, load."""
 
 import base64
+import io
 import shutil
+import socket
 import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +63,79 @@ def test_the_api_takes_a_colour_strength(served_demo, tmp_path):
     assert chroma[2.0] >= 1.5 * chroma[0.5]
     with pytest.raises(AppError, match="strength must be a number"):
         client.predict(handle_file(str(photo)), 7.0, api_name="/colorize")
+
+
+def test_the_batch_endpoint_colorizes_every_photo_and_zips_them(served_demo, tmp_path):
+    sizes = [(120, 80), (64, 96), (200, 50)]
+    photos = [write(tmp_path / "in" / f"photo{index}.png", gradient_image(*size)) for index, size in enumerate(sizes)]
+    (tmp_path / "in" / "broken.jpg").write_bytes(b"not a photo")
+    same_name = write(tmp_path / "other" / "photo0.png", gradient_image(30, 20))  # two uploads called photo0.png
+    client = Client(served_demo, verbose=False, download_files=str(tmp_path / "out"))
+    uploads = [handle_file(str(path)) for path in [*photos, tmp_path / "in" / "broken.jpg", same_name]]
+    gallery, (gray, colour), archive = client.predict(uploads, 1.0, "jpg", api_name="/colorize_batch")
+
+    assert [Path(item["image"]).name for item in gallery] == [
+        "photo0-colour.jpg", "photo1-colour.jpg", "photo2-colour.jpg", "photo0 (2)-colour.jpg"
+    ]
+    with Image.open(gray) as first_gray, Image.open(colour) as first_colour:
+        assert first_gray.size == first_colour.size == sizes[0] and first_colour.format == "JPEG"
+    with zipfile.ZipFile(archive) as album:
+        names = album.namelist()
+        assert names == [Path(item["image"]).name for item in gallery]
+        for name, size in zip(names, [*sizes, (30, 20)]):
+            with Image.open(io.BytesIO(album.read(name))) as result:
+                assert result.size == size and mean_chroma(result) > 10
+
+
+def test_the_batch_endpoint_refuses_too_many_or_only_broken_photos(served_demo, tmp_path, monkeypatch):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not a photo")
+    client = Client(served_demo, verbose=False, download_files=str(tmp_path))
+    with pytest.raises(AppError, match="None of the photos could be colorized: broken.jpg: not an image"):
+        client.predict([handle_file(str(broken))], 1.0, "png", api_name="/colorize_batch")
+    photo = handle_file(str(write(tmp_path / "photo.png", gradient_image(8, 8))))
+    with pytest.raises(AppError, match=f"at most {web.MAX_BATCH} photos"):
+        client.predict([photo] * (web.MAX_BATCH + 1), 1.0, "png", api_name="/colorize_batch")
+
+
+def test_a_rejected_upload_is_one_line_in_the_server_log(tiny_colorizer, tmp_path, capfd):
+    broken = tmp_path / "scan.jpg"
+    broken.write_bytes(b"\xff\xd8\xff this is not really a JPEG")
+    handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
+    with pytest.raises(gradio.Error, match="scan.jpg: not an image"):
+        handler(str(broken))
+    log = capfd.readouterr().err.strip().splitlines()
+    assert len(log) == 1 and log[0].startswith("rejected an upload: ") and "scan.jpg" in log[0]
+
+
+def test_the_gray_half_of_the_slider_keeps_the_photos_transparency(tiny_colorizer, tmp_path):
+    rgba = np.zeros((20, 30, 4), np.uint8)
+    rgba[..., :3] = 120
+    rgba[:, 15:, 3] = 255
+    photo = write(tmp_path / "cut-out.png", rgba)
+    handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
+    (gray, colour), _ = handler(str(photo))
+    for path in (gray, colour):
+        with Image.open(path) as half:
+            assert half.mode == "RGBA" and np.array_equal(np.asarray(half)[..., 3], rgba[..., 3]), path
+
+
+def test_the_page_says_where_it_serves_when_the_usual_port_is_taken(tiny_weights, monkeypatch, capsys):
+    from colorizer.loadtest import free_port
+
+    monkeypatch.setenv("COLORIZER_SHIPPED_WEIGHTS", str(tiny_weights))
+    busy = free_port()
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", busy))
+        holder.listen()
+        monkeypatch.setenv("GRADIO_SERVER_PORT", str(busy))
+        demo = web.launch(prevent_thread_lock=True)
+        try:
+            line = capsys.readouterr().out.strip().splitlines()[-1]
+            assert line.startswith(f"Colorizer: open http://127.0.0.1:{demo.server_port}/")
+            assert demo.server_port != busy and f"port {busy} was taken" in line
+        finally:
+            demo.close()
 
 
 def test_broken_upload_gets_the_librarys_message(served_demo, tmp_path):

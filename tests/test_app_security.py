@@ -16,7 +16,7 @@ from colorizer import web
 def call_colorize(url, file_data, strength=1.0):
     """POST /colorize through Gradio's plain HTTP API (no client library checks), return (ok, text of the result)."""
     request = urllib.request.Request(
-        f"{url}gradio_api/call/colorize", data=json.dumps({"data": [file_data, strength]}).encode(),
+        f"{url}gradio_api/call/colorize", data=json.dumps({"data": [file_data, strength, "png"]}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:

@@ -56,7 +56,7 @@ def test_bad_model_is_reported(tmp_path, capsys):
 def test_module_entry_point_and_help(tiny_weights, tmp_path):
     help_text = subprocess.run([sys.executable, "-m", "colorizer", "--help"], cwd=ROOT, capture_output=True, text=True, check=False)
     assert help_text.returncode == 0
-    for option in ("--output", "--model", "--revision", "--overwrite"):
+    for option in ("--output", "--model", "--revision", "--overwrite", "--format", "--quality"):
         assert option in help_text.stdout
     Image.fromarray(gradient_image(40, 30)).save(tmp_path / "a.jpg")
     run = subprocess.run(
@@ -65,3 +65,5 @@ def test_module_entry_point_and_help(tiny_weights, tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert Image.open(tmp_path / "out" / "a.png").size == (40, 30)
+    assert run.stderr == "", run.stderr  # no TensorFlow, CUDA or absl start-up lines
+    assert run.stdout.strip() == f"Wrote 1 colour photo(s) to {tmp_path / 'out'}"

@@ -101,19 +101,19 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(tiny_weights, tmp_path, 
     from colorizer.pipeline import Colorizer
 
     inputs = [photo(tmp_path / "in" / f"{name}.jpg") for name in ("a", "b", "c")]
-    real_colorize, calls = Colorizer.colorize, []
+    real_colorize, calls = Colorizer.colorize_to_file, []
 
-    def interrupt_the_second(self, image, **options):
+    def interrupt_the_second(self, image, *arguments):
         calls.append(image)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return real_colorize(self, image, **options)
+        return real_colorize(self, image, *arguments)
 
-    monkeypatch.setattr(Colorizer, "colorize", interrupt_the_second)
+    monkeypatch.setattr(Colorizer, "colorize_to_file", interrupt_the_second)
     assert colorize(tiny_weights, *inputs, "-o", tmp_path / "out") == 130
     assert "interrupted: wrote 1 of 3" in capsys.readouterr().err
     assert names(tmp_path / "out") == ["a.png"]
-    monkeypatch.setattr(Colorizer, "colorize", real_colorize)
+    monkeypatch.setattr(Colorizer, "colorize_to_file", real_colorize)
     assert colorize(tiny_weights, *inputs, "-o", tmp_path / "out") == 0
     assert names(tmp_path / "out") == ["a.png", "b.png", "c.png"]
 

@@ -1,6 +1,8 @@
 """One source of defaults: frozen configs, and command lines built from them."""
 
 import dataclasses
+import subprocess
+import sys
 
 import pytest
 
@@ -38,8 +40,24 @@ def test_every_setting_is_an_option_whose_help_shows_its_default():
     for setting in dataclasses.fields(TrainingSettings):
         assert f"--{setting.name.replace('_', '-')}" in text
     assert "(default: 0.8)" in text and "(default: unet)" in text and "(default: 0.0005)" in text
-    assert sorted(DECODERS) == sorted(parser._option_string_actions["--decoder"].choices)
-    assert sorted(LOSSES) == sorted(parser._option_string_actions["--loss"].choices)
+    for option, registry in (("--decoder", DECODERS), ("--loss", LOSSES)):
+        for name in registry:
+            assert parser.parse_args(["--data", "a", option, name]).__dict__[option[2:]] == name
+        with pytest.raises(SystemExit):
+            parser.parse_args(["--data", "a", option, "no-such-thing"])
+
+
+def test_train_help_answers_without_loading_tensorflow():
+    """Listing the decoders and losses needs TensorFlow (seconds); --help must not wait for it."""
+    script = (
+        "import sys, contextlib, io\n"
+        "from colorizer.train_command import parse_args\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    parse_args(['--help'])\n"
+        "print(sorted(name for name in ('tensorflow', 'keras') if name in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"
 
 
 def test_bad_settings_are_refused_at_once():

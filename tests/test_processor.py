@@ -32,6 +32,6 @@ def test_postprocess_lays_the_colour_on_the_photos_own_lightness():
     processor = ImageProcessor(32)
     photo = load_photo(colour_photo(4, size=90))
     result = processor.postprocess(photo, np.full((32, 32, 2), 0.1, np.float32))
-    assert result.size == (90, 90)
-    result_lab = rgb_to_lab(np.asarray(result))
+    assert result.shape == (90, 90, 3) and result.dtype == np.uint8
+    result_lab = rgb_to_lab(result)
     assert np.abs(result_lab[..., 0] - photo.lightness).mean() < 0.3
