@@ -268,16 +268,13 @@ def build_demo(colorizer, notice=None):
                         )
                         download = gr.File(label="Colour photo, full resolution", visible=False, elem_id="download")
                 one_photo = [photo, strength, output_format]
-                done = photo.input(handler, inputs=one_photo, outputs=[slider, download], api_name="colorize", preprocess=False)
+                done = photo.change(handler, inputs=one_photo, outputs=[slider, download], api_name="colorize", preprocess=False)
                 done.success(show, outputs=download, js=SCROLL_TO_RESULT, api_visibility="private")
                 done.failure(lambda: None, outputs=photo, api_visibility="private")  # no broken-image icon left behind
                 for setting in (strength.release, output_format.input):
                     setting(handler, inputs=one_photo, outputs=[slider, download], api_visibility="private", preprocess=False)
-                if EXAMPLES:
-                    gr.Examples(
-                        examples=[[str(path)] for path in EXAMPLES], inputs=photo, outputs=[slider, download],
-                        fn=handler, cache_examples=False, run_on_click=True, api_visibility="private",
-                    )
+                if EXAMPLES:  # a click fills in the photo, which runs the model in use: nothing cached
+                    gr.Examples(examples=[[str(path)] for path in EXAMPLES], inputs=photo)
             with gr.Tab("Several photos", elem_id="album"):
                 with gr.Row():
                     with gr.Column(scale=2):

@@ -2,7 +2,6 @@
 
 import base64
 import io
-import shutil
 import socket
 import sys
 import time
@@ -16,8 +15,9 @@ from PIL import Image
 
 from colorizer import data, hub
 from colorizer import loadtest as load_benchmark  # the load test runs the benchmark's own code
+from colorizer.lab import rgb_to_lab
 
-from conftest import gradient_image, write
+from conftest import CONSTANT_AB, gradient_image, write
 
 ROOT = Path(__file__).resolve().parent.parent
 gradio = pytest.importorskip("gradio")
@@ -178,59 +178,146 @@ def test_load_twenty_clients_five_photos_each(tiny_weights, tmp_path):
         assert after < before + 150, f"server memory grew from {before:.0f} to {after:.0f} MB"
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium); .ci/run installs it")
-def test_browser_drop_a_photo_see_the_slider_download_the_png(tmp_path):
-    """The shipped model in headless Chromium, driven as a user would: drop, look, download; then a broken file."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")
-    photo = web.EXAMPLES[0] if web.EXAMPLES else write(tmp_path / "ramp.jpg", gradient_image(480, 320))
-    with Image.open(photo) as original:
-        expected_size = original.size
-    broken = tmp_path / "broken.jpg"
-    broken.write_bytes(b"not an image at all")
-    screenshot = ROOT / "results" / "app_screenshot.png"
-    screenshot.parent.mkdir(exist_ok=True)
+VIEWPORTS = {
+    "desktop": {"viewport": {"width": 1280, "height": 1000}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2},
+}
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium); .ci/run installs it"
+)
 
-    space = [sys.executable, str(ROOT / "app.py")]  # what the Hugging Face Space runs, from the repository root
+
+@pytest.fixture(scope="module")
+def shipped_app():
+    """The app as the Hugging Face Space runs it (app.py, the shipped model), and a headless Chromium."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")
+    space = [sys.executable, str(ROOT / "app.py")]
     with load_benchmark.running_app(command=space, cwd=ROOT) as (url, _, startup), sync_api.sync_playwright() as playwright:
         print(f"app start-up: {startup:.1f} s")
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(url)
-        drop_file(page, "#photo", photo)
-        page.locator("#result img").first.wait_for(timeout=60_000)
-        link = page.locator("#download a[href]").first
-        link.wait_for(timeout=60_000)
-        with urllib.request.urlopen(link.get_attribute("href")) as response:
-            download = tmp_path / "download.png"
-            download.write_bytes(response.read())
-        with Image.open(download) as colour:
-            assert colour.format == "PNG" and colour.size == expected_size
-            assert mean_chroma(colour) > 3
-            first_chroma = mean_chroma(colour)
-        first_href = link.get_attribute("href")
-        strength = page.locator("#strength input[type=range]")
-        strength.fill("2")  # drag the colour strength to 2 and let go
-        for event in ("pointerup", "mouseup", "change"):
-            strength.dispatch_event(event)
-        page.wait_for_function(
-            "old => { const a = document.querySelector('#download a[href]'); return a && a.href !== old; }",
-            arg=first_href, timeout=60_000,
-        )
-        with urllib.request.urlopen(page.locator("#download a[href]").first.get_attribute("href")) as response:
-            (tmp_path / "vivid.png").write_bytes(response.read())
-        with Image.open(tmp_path / "vivid.png") as vivid:
-            assert vivid.size == expected_size and mean_chroma(vivid) > 1.5 * first_chroma
-        page.wait_for_timeout(2000)  # for the picture only: let the page finish fading in the new result
-        page.screenshot(path=str(screenshot))
-        shutil.copy(screenshot, tmp_path / "screenshot.png")
-
-        page.reload()
-        page.locator("#photo input[type=file]").set_input_files(str(broken))
-        page.get_by_text("broken.jpg: not an image").first.wait_for(timeout=60_000)
+        yield url, browser
         browser.close()
+
+
+def fetch(url, path):
+    with urllib.request.urlopen(url) as response:
+        path.write_bytes(response.read())
+    return path
+
+
+@pytest.mark.slow
+@needs_chromium
+@pytest.mark.parametrize("device", VIEWPORTS)
+def test_browser_drop_a_photo_see_the_slider_download_it(shipped_app, device, tmp_path):
+    """Driven as a user would: drop, look, download, change the strength; then a broken file."""
+    url, browser = shipped_app
+    photo = web.EXAMPLES[0] if web.EXAMPLES else write(tmp_path / "ramp.jpg", gradient_image(480, 320))
+    with Image.open(photo) as original:
+        expected_size = original.size
+    page = browser.new_page(**VIEWPORTS[device])
+    page.goto(url)
+    drop_file(page, "#photo", photo)
+    page.locator("#slider img").first.wait_for(timeout=60_000)
+    link = page.locator("#download a[href]").first
+    link.wait_for(timeout=60_000)
+    with Image.open(fetch(link.get_attribute("href"), tmp_path / "download.png")) as colour:
+        assert colour.format == "PNG" and colour.size == expected_size
+        first_chroma = mean_chroma(colour)
+        assert first_chroma > 3
+    page.wait_for_timeout(1500)  # the smooth scroll, and the new result fading in
+    result_top = page.evaluate("document.getElementById('result').getBoundingClientRect().top")
+    assert 0 <= result_top < VIEWPORTS[device]["viewport"]["height"] / 2  # the result is in view, phone included
+    screenshot = ROOT / "results" / f"app_{device}.png"
+    screenshot.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(screenshot))
+
+    first_href = link.get_attribute("href")
+    strength = page.locator("#strength input[type=range]")
+    strength.fill("2")  # drag the colour strength to 2 and let go
+    for event in ("pointerup", "mouseup", "change"):
+        strength.dispatch_event(event)
+    page.wait_for_function(
+        "old => { const a = document.querySelector('#download a[href]'); return a && a.href !== old; }",
+        arg=first_href, timeout=60_000,
+    )
+    with Image.open(fetch(page.locator("#download a[href]").first.get_attribute("href"), tmp_path / "vivid.png")) as vivid:
+        assert vivid.size == expected_size and mean_chroma(vivid) > 1.5 * first_chroma
+
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not an image at all")
+    page.reload()
+    page.locator("#photo input[type=file]").set_input_files(str(broken))
+    page.get_by_text("broken.jpg: not an image").first.wait_for(timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('#photo img')", timeout=10_000)  # no broken-image icon left
+
+
+@pytest.mark.slow
+@needs_chromium
+@pytest.mark.parametrize("device", VIEWPORTS)
+def test_browser_an_album_of_three_photos_and_its_zip(shipped_app, device, tmp_path):
+    url, browser = shipped_app
+    sizes = [(320, 240), (200, 300), (640, 160)]
+    photos = [write(tmp_path / f"album{index}.png", gradient_image(*size)) for index, size in enumerate(sizes)]
+    page = browser.new_page(**VIEWPORTS[device])
+    page.goto(url)
+    page.get_by_role("tab", name="Several photos").click()
+    page.locator("#photos input[type=file]").set_input_files([str(path) for path in photos])
+    link = page.locator("#archive a[href]").first
+    link.wait_for(timeout=90_000)
+    page.locator("#gallery img").nth(2).wait_for(timeout=10_000)
+    assert page.locator("#gallery img").count() == 3
+    with zipfile.ZipFile(fetch(link.get_attribute("href"), tmp_path / "album.zip")) as album:
+        assert album.namelist() == [f"album{index}-colour.png" for index in range(3)]
+        for name, size in zip(album.namelist(), sizes):
+            with Image.open(io.BytesIO(album.read(name))) as result:
+                assert result.size == size
+    page.locator("#gallery img").nth(2).click()  # the slider shows the photo chosen in the gallery
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#album-slider img')].some(img => img.src.includes('album2'))", timeout=10_000
+    )
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ROOT / "results" / f"app_album_{device}.png"))
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_browser_both_halves_of_a_transparent_photo_stay_transparent(shipped_app, tmp_path):
+    url, browser = shipped_app
+    rgba = np.zeros((120, 160, 4), np.uint8)
+    rgba[..., :3] = gradient_image(160, 120)[..., None]
+    rgba[:, 80:, 3] = 255  # the left half transparent
+    photo = write(tmp_path / "cut-out.png", rgba)
+    page = browser.new_page(**VIEWPORTS["desktop"])
+    page.goto(url)
+    drop_file(page, "#photo", photo)
+    page.locator("#download a[href]").first.wait_for(timeout=60_000)
+    sources = page.eval_on_selector_all("#slider img", "images => images.map(img => img.src)")
+    assert len(sources) == 2
+    for index, source in enumerate(sources):
+        with Image.open(fetch(source, tmp_path / f"half{index}.png")) as half:
+            assert half.mode == "RGBA" and np.array_equal(np.asarray(half)[..., 3], rgba[..., 3]), source
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_browser_an_example_follows_the_model_the_app_runs(shipped_app, tiny_weights, tmp_path):
+    """Examples run live: started with another model, an example shows that model's colours, not a cached result."""
+    url, browser = shipped_app
+    results = {}
+    with load_benchmark.running_app(tiny_weights) as (tiny_url, _, _):
+        for name, address in (("shipped", url), ("tiny", tiny_url)):
+            page = browser.new_page(**VIEWPORTS["desktop"])
+            page.goto(address)
+            page.locator(f"img[src*='{web.EXAMPLES[0].name}']").first.click()  # the first example
+            link = page.locator("#download a[href]").first
+            link.wait_for(timeout=60_000)
+            with Image.open(fetch(link.get_attribute("href"), tmp_path / f"{name}.png")) as colour:
+                results[name] = np.asarray(colour.convert("RGB"))
+    tiny_ab = rgb_to_lab(results["tiny"])[..., 1:].reshape(-1, 2).mean(axis=0)
+    assert np.allclose(tiny_ab, np.array(CONSTANT_AB) * 128, atol=3)  # the tiny model's constant orange
+    assert np.abs(rgb_to_lab(results["shipped"])[..., 1:].reshape(-1, 2).mean(axis=0) - tiny_ab).max() > 3
 
 
 def drop_file(page, selector, path):
