@@ -256,52 +256,62 @@ def build_demo(colorizer, notice=None):
             )
         with gr.Tabs():
             with gr.Tab("One photo", elem_id="one-photo"):
-                with gr.Row():
-                    photo = gr.Image(
-                        label="Your photo (a colour photo is made black-and-white first)", type="filepath",
-                        image_mode=None, sources=["upload", "clipboard"], height=PANEL_HEIGHT, scale=2, elem_id="photo",
-                    )
-                    with gr.Column(scale=3, elem_id="result"):
-                        slider = gr.ImageSlider(
-                            label="Gray | colour: drag the handle to compare", type="filepath", format="png",
-                            height=PANEL_HEIGHT, max_height=PANEL_HEIGHT, buttons=["fullscreen"], elem_id="slider",
-                        )
-                        download = gr.File(label="Colour photo, full resolution", visible=False, elem_id="download")
-                one_photo = [photo, strength, output_format]
-                done = photo.change(handler, inputs=one_photo, outputs=[slider, download], api_name="colorize", preprocess=False)
-                done.success(show, outputs=download, js=SCROLL_TO_RESULT, api_visibility="private")
-                done.failure(lambda: None, outputs=photo, api_visibility="private")  # no broken-image icon left behind
-                for setting in (strength.release, output_format.input):
-                    setting(handler, inputs=one_photo, outputs=[slider, download], api_visibility="private", preprocess=False)
-                if EXAMPLES:  # a click fills in the photo, which runs the model in use: nothing cached
-                    gr.Examples(examples=[[str(path)] for path in EXAMPLES], inputs=photo)
+                one_photo_tab(handler, strength, output_format)
             with gr.Tab("Several photos", elem_id="album"):
-                with gr.Row():
-                    with gr.Column(scale=2):
-                        photos = gr.File(
-                            label=f"Your photos: drop up to {MAX_BATCH} at once", file_count="multiple",
-                            file_types=list(IMAGE_SUFFIXES), height=PANEL_HEIGHT - 60, elem_id="photos",
-                        )
-                        again = gr.Button("Colorize again with these settings", elem_id="again")
-                    with gr.Column(scale=3, elem_id="album-result"):
-                        album_slider = gr.ImageSlider(
-                            label="Gray | colour of the photo chosen below", type="filepath", format="png",
-                            height=PANEL_HEIGHT, max_height=PANEL_HEIGHT, buttons=["fullscreen"], elem_id="album-slider",
-                        )
-                        gallery = gr.Gallery(
-                            label="Colour results: click one to compare it above", columns=4, height="auto",
-                            allow_preview=False, elem_id="gallery",
-                        )
-                        archive = gr.File(label="All colour photos (zip)", visible=False, elem_id="archive")
-                pairs = gr.State([])
-                album_outputs = [gallery, pairs, album_slider, archive]
-                album = [photos, strength, output_format]
-                for event, api in ((photos.upload, {"api_name": "colorize_batch"}), (again.click, {"api_visibility": "private"})):
-                    done = event(handler.batch, inputs=album, outputs=album_outputs, preprocess=False, **api)
-                    done.success(show, outputs=archive, js=SCROLL_TO_ALBUM, api_visibility="private")
-                gallery.select(show_selected, inputs=pairs, outputs=album_slider, api_visibility="private")
+                album_tab(handler, strength, output_format)
         gr.Markdown(describe_model(colorizer), elem_id="model-line")
     return demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+
+
+def one_photo_tab(handler, strength, output_format):
+    """The photo beside its gray/colour slider and the download; `/colorize`."""
+    with gr.Row():
+        photo = gr.Image(
+            label="Your photo (a colour photo is made black-and-white first)", type="filepath",
+            image_mode=None, sources=["upload", "clipboard"], height=PANEL_HEIGHT, scale=2, elem_id="photo",
+        )
+        with gr.Column(scale=3, elem_id="result"):
+            slider = gr.ImageSlider(
+                label="Gray | colour: drag the handle to compare", type="filepath", format="png",
+                height=PANEL_HEIGHT, max_height=PANEL_HEIGHT, buttons=["fullscreen"], elem_id="slider",
+            )
+            download = gr.File(label="Colour photo, full resolution", visible=False, elem_id="download")
+    one_photo = [photo, strength, output_format]
+    done = photo.change(handler, inputs=one_photo, outputs=[slider, download], api_name="colorize", preprocess=False)
+    done.success(show, outputs=download, js=SCROLL_TO_RESULT, api_visibility="private")
+    done.failure(lambda: None, outputs=photo, api_visibility="private")  # no broken-image icon left behind
+    for setting in (strength.release, output_format.input):
+        setting(handler, inputs=one_photo, outputs=[slider, download], api_visibility="private", preprocess=False)
+    if EXAMPLES:  # a click fills in the photo, which runs the model in use: nothing cached
+        gr.Examples(examples=[[str(path)] for path in EXAMPLES], inputs=photo)
+
+
+def album_tab(handler, strength, output_format):
+    """Several photos in; a gallery of results, the slider for the one chosen, a zip of all; `/colorize_batch`."""
+    with gr.Row():
+        with gr.Column(scale=2):
+            photos = gr.File(
+                label=f"Your photos: drop up to {MAX_BATCH} at once", file_count="multiple",
+                file_types=list(IMAGE_SUFFIXES), height=PANEL_HEIGHT - 60, elem_id="photos",
+            )
+            again = gr.Button("Colorize again with these settings", elem_id="again")
+        with gr.Column(scale=3, elem_id="album-result"):
+            album_slider = gr.ImageSlider(
+                label="Gray | colour of the photo chosen below", type="filepath", format="png",
+                height=PANEL_HEIGHT, max_height=PANEL_HEIGHT, buttons=["fullscreen"], elem_id="album-slider",
+            )
+            gallery = gr.Gallery(
+                label="Colour results: click one to compare it above", columns=4, height="auto",
+                allow_preview=False, elem_id="gallery",
+            )
+            archive = gr.File(label="All colour photos (zip)", visible=False, elem_id="archive")
+    pairs = gr.State([])
+    album_outputs = [gallery, pairs, album_slider, archive]
+    album = [photos, strength, output_format]
+    for event, api in ((photos.upload, {"api_name": "colorize_batch"}), (again.click, {"api_visibility": "private"})):
+        done = event(handler.batch, inputs=album, outputs=album_outputs, preprocess=False, **api)
+        done.success(show, outputs=archive, js=SCROLL_TO_ALBUM, api_visibility="private")
+    gallery.select(show_selected, inputs=pairs, outputs=album_slider, api_visibility="private")
 
 
 def show():
