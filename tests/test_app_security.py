@@ -52,21 +52,21 @@ def test_devices_and_probing_get_one_answer(served_demo, target):
 
 
 def test_the_reader_takes_only_regular_files_inside_the_allowed_folders(tmp_path):
-    uploads = tmp_path / "uploads"
-    photo = write(uploads / "abc" / "photo.png", gradient_image(20, 10))
+    upload_folder = tmp_path / "uploads"
+    photo = write(upload_folder / "abc" / "photo.png", gradient_image(20, 10))
     outside = write(tmp_path / "outside.png", gradient_image(20, 10))
-    (uploads / "link.png").symlink_to(outside)
-    (uploads / "folder").mkdir()
-    allowed = [uploads.resolve()]
+    (upload_folder / "link.png").symlink_to(outside)
+    (upload_folder / "folder").mkdir()
+    allowed = [upload_folder.resolve()]
 
-    stream = web.read_upload({"path": str(photo), "orig_name": "Grandma 1950.png"}, allowed)
+    stream = uploads.read_upload({"path": str(photo), "orig_name": "Grandma 1950.png"}, allowed)
     assert stream.name == "Grandma 1950.png" and stream.read() == photo.read_bytes()
-    for hostile in (str(outside), str(uploads / "link.png"), str(uploads / "abc" / ".." / ".." / "outside.png"),
-                    str(uploads / "folder"), "", None, 42):
-        with pytest.raises(web.UploadError):
-            web.read_upload({"path": hostile}, allowed)
-    with pytest.raises(web.UploadError, match="too large"):
-        web.read_upload({"path": str(photo)}, allowed, max_bytes=10)
+    for hostile in (str(outside), str(upload_folder / "link.png"), str(upload_folder / "abc" / ".." / ".." / "outside.png"),
+                    str(upload_folder / "folder"), "", None, 42):
+        with pytest.raises(uploads.UploadError):
+            uploads.read_upload({"path": hostile}, allowed)
+    with pytest.raises(uploads.UploadError, match="too large"):
+        uploads.read_upload({"path": str(photo)}, allowed, max_bytes=10)
 
 
 def test_the_example_photos_are_still_read(tiny_colorizer):
