@@ -10,7 +10,7 @@ from conftest import gradient_image, write
 
 gradio = pytest.importorskip("gradio")
 
-from colorizer import web
+from colorizer import uploads, web
 
 
 def call_colorize(url, file_data, strength=1.0):
