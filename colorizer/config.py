@@ -56,6 +56,10 @@ class ModelConfig:
         0, "VGG16 blocks fine-tuned with the decoder, from the top: 0 (frozen encoder, the reference), 1 (block 5) "
         "or 2 (blocks 4 and 5)", choices=[0, 1, 2],
     )
+    hints: bool = option(
+        False, "the decoder also takes colour hints (a user's strokes: a, b and a mask at 1/4 size; unet decoder)",
+        action="store_true",
+    )
 
     def __post_init__(self):
         if self.input_size < 32 or self.input_size % 32:
@@ -66,6 +70,8 @@ class ModelConfig:
             raise ValueError(f"unknown head {self.head!r}; choose one of {HEADS}")
         if not self.temperature > 0:
             raise ValueError(f"temperature must be positive, not {self.temperature}")
+        if self.hints and self.decoder != "unet":
+            raise ValueError(f"only the unet decoder takes hints, not {self.decoder!r}")
         if not 0 < self.chroma_gain <= MAX_STRENGTH:
             raise ValueError(f"chroma_gain must lie in (0, {MAX_STRENGTH}], not {self.chroma_gain}")
 

@@ -13,6 +13,9 @@ from . import lab
 from .backend import keras, layers
 from .bins import AB_BINS, AnnealedMean
 from .encoder import build_encoder_top, feature_shapes, frozen_outputs, top_input
+from .hints import HINT_CHANNELS
+
+HINTS_INPUT = "hints"  # the decoder input of a model that takes hints (not an encoder output)
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,14 @@ def _classification_head(x, config):
 
 def _inputs(config):
     shapes = feature_shapes(config.input_size, DECODERS[config.decoder].inputs)
+    if config.hints:
+        shapes[HINTS_INPUT] = hint_shape(config)
     return {name: keras.Input(shape, name=name) for name, shape in shapes.items()}
+
+
+def hint_shape(config):
+    """The hint map a model takes: S/4 x S/4 x (a, b, mask)."""
+    return (config.input_size // 4,) * 2 + (HINT_CHANNELS,)
 
 
 def build_bottleneck_decoder(config):
@@ -70,19 +80,23 @@ def build_unet_decoder(config):
     """A multi-scale decoder: the bottleneck upsampled step by step, joined at each scale by
     the encoder's own features there (block4_pool, block3_pool) and finally by L itself,
     so that colour follows the edges the encoder sees instead of bleeding across them.
+    A model that takes hints gets them at S/8 (averaged) and at S/4, beside the skip features.
 
     Skip features are narrowed by 1x1 convolutions first, which keeps an epoch on 2 cores
     close to the bottleneck decoder's. Both heads work at S/4 and upsample ab bilinearly.
     """
     inputs = _inputs(config)
+    hints = {}
+    if config.hints:  # joined at S/8 and S/4
+        hints = {2: [layers.AveragePooling2D(2, name="hints_eighth")(inputs[HINTS_INPUT])], 3: [inputs[HINTS_INPUT]]}
     x = _conv(256, "decoder_conv1")(inputs["block5_pool"])  # S/32
     for scale, (skip, width, filters) in enumerate([("block4_pool", 128, 128), ("block3_pool", 64, 96)], start=1):
         x = layers.UpSampling2D(2, interpolation="bilinear", name=f"decoder_up{scale}")(x)
         narrowed = layers.Conv2D(width, 1, activation="relu", name=f"{skip}_narrowed")(inputs[skip])
-        x = layers.Concatenate(name=f"decoder_join{scale}")([x, narrowed])
+        x = layers.Concatenate(name=f"decoder_join{scale}")([x, narrowed, *hints.get(scale, [])])
         x = _conv(filters, f"decoder_conv{scale + 1}")(x)
     x = layers.UpSampling2D(2, interpolation="bilinear", name="decoder_up3")(x)  # S/4
-    x = layers.Concatenate(name="decoder_join3")([x, inputs["lightness_quarter"]])
+    x = layers.Concatenate(name="decoder_join3")([x, inputs["lightness_quarter"], *hints.get(3, [])])
     x = _conv(64, "decoder_conv4")(x)
     if config.head == "classification":
         outputs = _classification_head(x, config)
@@ -119,6 +133,8 @@ def build_trained_part(config):
     inputs = {name: keras.Input(shape, name=name) for name, shape in feature_shapes(config.input_size, names).items()}
     made = build_encoder_top(config)(inputs[top_input(config)])
     features = {name: made[name] if name in made else inputs[name] for name in DECODERS[config.decoder].inputs}
+    if config.hints:
+        inputs[HINTS_INPUT] = features[HINTS_INPUT] = keras.Input(hint_shape(config), name=HINTS_INPUT)
     return keras.Model(inputs, decoder(features), name="trained")
 
 

@@ -12,8 +12,9 @@ import numpy as np
 from . import weights
 from .backend import keras
 from .config import DEFAULT_STRENGTH, ModelConfig, check_strength
-from .decoders import build_trained_part, frozen_inputs, set_temperature
+from .decoders import HINTS_INPUT, build_trained_part, frozen_inputs, hint_shape, set_temperature
 from .encoder import build_encoder
+from .hints import hint_map, read_hints
 from .images import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, load_photo, save_image, to_pil
 from .processor import ImageProcessor
 
@@ -43,7 +44,11 @@ class Colorizer:
         self.source = source
         set_temperature(decoder, config.temperature)
         lightness = keras.Input(encoder.input.shape[1:], name="lightness")
-        self.model = keras.Model(lightness, decoder(encoder(lightness))["ab"], name="colorizer")  # L -> ab / AB_SCALE
+        features, inputs = dict(encoder(lightness)), [lightness]
+        if config.hints:
+            features[HINTS_INPUT] = keras.Input(hint_shape(config), name=HINTS_INPUT)
+            inputs.append(features[HINTS_INPUT])
+        self.model = keras.Model(inputs, decoder(features)["ab"], name="colorizer")  # L (and hints) -> ab / AB_SCALE
 
     @classmethod
     def from_pretrained(cls, name_or_path=None, revision=None):
@@ -65,41 +70,64 @@ class Colorizer:
     def input_size(self) -> int:
         return self.config.input_size
 
-    def predict_ab(self, lightness_batch: np.ndarray) -> np.ndarray:
-        """The model on a batch of L at its input size: N x S x S x 1 (0..100) -> N x S x S x 2 in [-1, 1]."""
-        return np.asarray(self.model.predict_on_batch(np.asarray(lightness_batch, dtype=np.float32)))
+    @property
+    def takes_hints(self) -> bool:
+        """Whether this model was trained to take colour hints."""
+        return self.config.hints
 
-    def colorize(self, image, strength: float = DEFAULT_STRENGTH):
+    def predict_ab(self, lightness_batch: np.ndarray, hint_batch: np.ndarray | None = None) -> np.ndarray:
+        """The model on a batch of L at its input size: N x S x S x 1 (0..100) -> N x S x S x 2 in [-1, 1].
+
+        A model that takes hints also gets `hint_batch` (N x S/4 x S/4 x 3; none: zeros).
+        """
+        lightness_batch = np.asarray(lightness_batch, dtype=np.float32)
+        if not self.takes_hints:
+            return np.asarray(self.model.predict_on_batch(lightness_batch))
+        if hint_batch is None:
+            hint_batch = np.zeros((len(lightness_batch), *hint_shape(self.config)), np.float32)
+        return np.asarray(self.model.predict_on_batch([lightness_batch, np.asarray(hint_batch, dtype=np.float32)]))
+
+    def colorize(self, image, strength: float = DEFAULT_STRENGTH, hints=None):
         """Colorize one image (path, bytes, PIL image or numpy array); returns a PIL image (RGBA if it had alpha).
 
         `strength` (0 to 3) is how much colour: 1 is the model's measured best, 0.5 subtler, 2 more vivid, 0 gray.
-        The image's `info` holds the photo's EXIF, dpi and colour profile; `colorize_to_file`
-        writes them, and 16 bits for a 16-bit photo.
+        `hints` (models that take them): an RGBA image the size of the photo, whose opaque pixels'
+        colours are hints (their lightness is ignored), or a list of (x, y, colour) points with
+        colours as (r, g, b) or "#rrggbb". The image's `info` holds the photo's EXIF, dpi and
+        colour profile; `colorize_to_file` writes them, and 16 bits for a 16-bit photo.
         """
-        return self.colorize_batch([image], strength=strength)[0]
+        [(photo, pixels)] = self._colour_pixels([image], 1, strength, hints)
+        return to_pil(pixels, photo.metadata)
 
     def colorize_batch(self, images, batch_size=8, strength: float = DEFAULT_STRENGTH):
-        """Colorize several images, `batch_size` at a time through the model; returns PIL images in order."""
+        """Colorize several images (without hints), `batch_size` at a time through the model; returns PIL images in order."""
         return [to_pil(pixels, photo.metadata) for photo, pixels in self._colour_pixels(images, batch_size, strength)]
 
     def colorize_to_file(
         self, image, path, strength: float = DEFAULT_STRENGTH, format: str = DEFAULT_OUTPUT_FORMAT,
-        quality: int = DEFAULT_JPEG_QUALITY,
+        quality: int = DEFAULT_JPEG_QUALITY, hints=None,
     ) -> Path:
         """Colorize one image into `path` as PNG or JPEG ("png" or "jpg"), atomically, keeping what the photo carried.
 
         EXIF, dpi and an RGB colour profile go into the file; PNG also keeps alpha and 16 bits.
         """
-        [(photo, pixels)] = self._colour_pixels([image], 1, strength)
+        [(photo, pixels)] = self._colour_pixels([image], 1, strength, hints)
         return save_image(pixels, path, photo.metadata, format, quality)
 
-    def _colour_pixels(self, images, batch_size, strength):
-        """(photo, colour pixels) for each image, `batch_size` at a time through the model."""
+    def _colour_pixels(self, images, batch_size, strength, hints=None):
+        """(photo, colour pixels) for each image, `batch_size` at a time through the model; `hints` for a single image."""
         gain = self.config.chroma_gain * check_strength(strength)
+        if hints is not None and not self.takes_hints:
+            raise ValueError(f"{self.source} was trained without hints; train one with --hints to give it colour hints")
         results = []
         for start in range(0, len(images), batch_size):
             photos = [load_photo(image) for image in images[start : start + batch_size]]
-            ab_batch = self.predict_ab(np.stack([self.processor.preprocess(photo) for photo in photos]))
+            hint_batch = None
+            if hints is not None:
+                grid = hint_shape(self.config)[0]
+                hint_batch = np.stack([hint_map(read_hints(hints, photo.size), photo.size, grid) for photo in photos])
+            lightness = np.stack([self.processor.preprocess(photo) for photo in photos])
+            ab_batch = self.predict_ab(lightness, hint_batch)
             results.extend((photo, self.processor.postprocess(photo, ab, gain)) for photo, ab in zip(photos, ab_batch))
         return results
 

@@ -20,9 +20,10 @@ from tqdm import tqdm
 from . import data
 from .backend import keras
 from .config import ModelConfig, TrainingSettings
-from .decoders import build_trained_part, cached_outputs, frozen_inputs
+from .decoders import HINTS_INPUT, build_trained_part, cached_outputs, frozen_inputs, hint_shape
 from .encoder import build_encoder, encoder_fingerprint, feature_shapes
 from .files import write_atomically
+from .hints import sample_training_hints
 from .images import read_rgb
 from .lab import AB_SCALE
 from .losses import LOSSES
@@ -120,17 +121,20 @@ class CachedSamples(keras.utils.PyDataset):
     """Batches of (features, ab / AB_SCALE) from the cache, shuffled anew each epoch by (seed, epoch).
 
     The order depends only on the seed and the epoch number (set by `EpochOrder`), so a
-    resumed run sees the same batches as an uninterrupted one.
+    resumed run sees the same batches as an uninterrupted one. With `hint_grid`, each sample
+    also gets hints sampled from its own truth (`hints.sample_training_hints`), as
+    reproducibly as the order; without a seed (validation) the same hints every epoch.
     """
 
-    def __init__(self, features, ab, batch_size, seed=None):
+    def __init__(self, features, ab, batch_size, seed=None, hint_grid=None):
         super().__init__()
         self.features = features  # {decoder input name: array}
-        self.ab, self.batch_size, self.seed = ab, batch_size, seed
+        self.ab, self.batch_size, self.seed, self.hint_grid = ab, batch_size, seed, hint_grid
         self.set_epoch(0)
 
     def set_epoch(self, epoch):
         count = len(self.ab)
+        self.epoch = epoch
         self.order = np.arange(count) if self.seed is None else np.random.default_rng([self.seed, epoch]).permutation(count)
 
     def __len__(self):
@@ -139,7 +143,11 @@ class CachedSamples(keras.utils.PyDataset):
     def __getitem__(self, index):
         rows = np.sort(self.order[index * self.batch_size : (index + 1) * self.batch_size])
         features = {name: array[rows].astype(np.float32) for name, array in self.features.items()}
-        return features, self.ab[rows].astype(np.float32) / AB_SCALE
+        ab = self.ab[rows].astype(np.float32)
+        if self.hint_grid:
+            rng = np.random.default_rng([self.seed or 0, self.epoch if self.seed is not None else 0, index])
+            features[HINTS_INPUT] = np.stack([sample_training_hints(truth, rng, self.hint_grid) for truth in ab])
+        return features, ab / AB_SCALE
 
 
 class EpochOrder(keras.callbacks.Callback):
@@ -223,10 +231,11 @@ def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resum
     parts = "decoder" + (f" and VGG16's top {config.encoder_trainable} block(s)" if config.encoder_trainable else "")
     with stopwatch(f"fit: {parts}, {settings.loss} loss"):
         if state["epochs_done"] < settings.epochs and state["epochs_without_progress"] < settings.patience:
-            samples = CachedSamples(*train, settings.batch_size, seed=settings.seed)
+            hint_grid = hint_shape(config)[0] if config.hints else None
+            samples = CachedSamples(*train, settings.batch_size, seed=settings.seed, hint_grid=hint_grid)
             trained.fit(
                 samples,
-                validation_data=CachedSamples(*validation, settings.batch_size),
+                validation_data=CachedSamples(*validation, settings.batch_size, hint_grid=hint_grid),
                 epochs=settings.epochs,
                 initial_epoch=state["epochs_done"],
                 shuffle=False,

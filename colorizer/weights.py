@@ -19,7 +19,7 @@ from . import hub, resources
 from .backend import keras
 from .bins import AB_BINS
 from .config import ModelConfig
-from .decoders import build_decoder, frozen_inputs
+from .decoders import HINTS_INPUT, build_decoder, frozen_inputs, hint_shape
 from .encoder import encoder_fingerprint, feature_shapes
 from .files import sha256_of
 
@@ -105,7 +105,7 @@ def read_config(folder):
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise WeightsError(f"{path} is not a colorizer weights folder")
     version = document.get("format_version", 1)
-    if not _is_int(version) or version < 1:
+    if not _has_type(version, (int,)) or version < 1:
         raise WeightsError(f"{path}: format_version must be a whole number, not {version!r}")
     if version > FORMAT_VERSION:
         raise WeightsError(
@@ -120,14 +120,15 @@ def read_config(folder):
 MODEL_SCHEMA = {
     "input_size": (int,), "decoder": (str,), "head": (str,), "temperature": (int, float),
     "encoder_weights": (str, type(None)), "encoder_weights_sha256": (str, type(None)), "chroma_gain": (int, float),
-    "encoder_trainable": (int,),
+    "encoder_trainable": (int,), "hints": (bool,),
 }
 REQUIRED_MODEL_KEYS = ("input_size", "decoder", "head", "temperature", "encoder_weights")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
+def _has_type(value, types):
+    """isinstance, except that True and False are only booleans (Python counts them as ints too)."""
+    return bool in types if isinstance(value, bool) else isinstance(value, types)
 
 
 def _check_schema(document, path):
@@ -140,7 +141,7 @@ def _check_schema(document, path):
             raise WeightsError(f"{path}: 'model' lacks {key!r}")
     for key, types in MODEL_SCHEMA.items():
         value = model.get(key)
-        if key in model and (not isinstance(value, types) or isinstance(value, bool) or (types == (int,) and not _is_int(value))):
+        if key in model and not _has_type(value, types):
             raise WeightsError(f"{path}: model.{key} has the wrong type ({type(value).__name__})")
     if not isinstance(files, dict) or DECODER_FILE not in files:
         raise WeightsError(f"{path}: 'files' must list {DECODER_FILE} with its sha256")
@@ -185,6 +186,8 @@ def load_folder(folder):
 def _check_decoder(decoder, config, path):
     """The decoder takes the inputs and gives the outputs its config says, at its sizes."""
     expected_inputs = feature_shapes(config.input_size, frozen_inputs(config))
+    if config.hints:
+        expected_inputs[HINTS_INPUT] = hint_shape(config)
     expected_outputs = {"ab": (config.input_size, config.input_size, 2)}
     if config.head == "classification":
         expected_outputs["logits"] = (config.input_size // 4, config.input_size // 4, len(AB_BINS))

@@ -1,0 +1,152 @@
+"""Colour hints: a user's strokes of colour, in the form the model takes them.
+
+A hint says "this pixel is this colour". The model sees hints on its S/4 grid as three
+channels: a and b (divided by AB_SCALE) averaged over the hinted pixels of each cell, and a
+mask that is 1 where a cell holds a hint (Zhang et al. 2017, "Real-Time User-Guided Image
+Colorization with Learned Deep Priors"). A user gives hints as an RGBA image the size of the
+photo (transparent: no hint; a colour's lightness is ignored, its a and b are the hint) or as a
+list of (x, y, colour) points. Training samples hints from the truth the same way.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import lab
+from .images import ImageError, open_image
+
+HINT_CHANNELS = 3  # a, b, mask
+NO_HINTS_SHARE = 0.5  # of training samples, shown without hints: the model must stay good on its own
+MEAN_HINT_PATCHES = 8  # patches per hinted training sample, geometrically distributed
+MAX_PATCH = 9  # training patches are 1x1 to 9x9 pixels at the model's input size
+
+
+@dataclass(frozen=True)
+class Hints:
+    """Hinted pixels of a photo: their columns `x`, rows `y` (int arrays, N) and colours `ab` (N x 2, Lab units)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    ab: np.ndarray
+
+    def __len__(self):
+        return len(self.x)
+
+
+def read_hints(hints, size):
+    """`hints` for a photo of `size` (width, height): None, an RGBA image or a list of (x, y, colour).
+
+    The image may be a path, bytes, a PIL image or an H x W x 4 array; its transparent pixels
+    are not hints. A colour is (r, g, b) with 0..255 values or "#rrggbb". Returns `Hints`, or
+    None for no hints; anything else is an `ImageError` saying what is wrong.
+    """
+    if hints is None:
+        return None
+    if isinstance(hints, (list, tuple)):
+        return _hints_from_points(hints, size)
+    try:
+        image = open_image(hints) if not isinstance(hints, np.ndarray) else None
+    except ImageError as error:
+        raise ImageError(f"hints: {error}") from None
+    pixels = np.asarray(image.convert("RGBA")) if image is not None else np.asarray(hints)
+    if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.dtype != np.uint8:
+        raise ImageError(f"hints: an RGBA image (H x W x 4, 8 bits) is needed, not {pixels.shape} {pixels.dtype}")
+    if (pixels.shape[1], pixels.shape[0]) != tuple(size):
+        raise ImageError(f"hints: the image is {pixels.shape[1]}x{pixels.shape[0]}, the photo {size[0]}x{size[1]}")
+    y, x = np.nonzero(pixels[:, :, 3] > 0)
+    if len(x) == 0:
+        return None
+    return Hints(x, y, lab.rgb_to_lab(pixels[y, x, :3][None])[0, :, 1:].astype(np.float32))
+
+
+def _hints_from_points(points, size):
+    width, height = size
+    xs, ys, colours = [], [], []
+    for point in points:
+        try:
+            x, y, colour = point
+        except (TypeError, ValueError):
+            raise ImageError(f"hints: a point is (x, y, colour), not {point!r}") from None
+        if not (isinstance(x, (int, np.integer)) and isinstance(y, (int, np.integer)) and 0 <= x < width and 0 <= y < height):
+            raise ImageError(f"hints: the point ({x}, {y}) is not a pixel of the {width}x{height} photo")
+        xs.append(int(x))
+        ys.append(int(y))
+        colours.append(parse_colour(colour))
+    if not xs:
+        return None
+    rgb = np.array(colours, dtype=np.uint8)[None]
+    return Hints(np.array(xs), np.array(ys), lab.rgb_to_lab(rgb)[0, :, 1:].astype(np.float32))
+
+
+def parse_colour(colour):
+    """(r, g, b) with 0..255 integers, or "#rrggbb": the sRGB colour as a tuple of three ints."""
+    if isinstance(colour, str):
+        text = colour.strip().removeprefix("#")
+        if len(text) != 6 or any(character not in "0123456789abcdefABCDEF" for character in text):
+            raise ImageError(f"hints: {colour!r} is not a colour; give '#rrggbb' or (r, g, b)")
+        return tuple(int(text[index : index + 2], 16) for index in (0, 2, 4))
+    try:
+        values = tuple(colour)
+    except TypeError:
+        raise ImageError(f"hints: {colour!r} is not a colour; give '#rrggbb' or (r, g, b)") from None
+    if len(values) != 3 or not all(isinstance(value, (int, np.integer)) and 0 <= value <= 255 for value in values):
+        raise ImageError(f"hints: {colour!r} is not an sRGB colour: three integers from 0 to 255 are needed")
+    return values
+
+
+def hint_map(hints, size, grid):
+    """The model's hint input for a photo of `size` (width, height): grid x grid x 3 (a, b / AB_SCALE and mask).
+
+    Each hinted pixel falls in the cell its position maps to (the photo is resized to the
+    model's square input, so the mapping is per axis); a cell's ab is the mean of its hints.
+    """
+    result = np.zeros((grid, grid, HINT_CHANNELS), np.float32)
+    if hints is None or len(hints) == 0:
+        return result
+    width, height = size
+    cells = (np.asarray(hints.y) * grid // height) * grid + np.asarray(hints.x) * grid // width
+    counts = np.bincount(cells, minlength=grid * grid).astype(np.float32)
+    for channel in (0, 1):
+        sums = np.bincount(cells, weights=hints.ab[:, channel], minlength=grid * grid)
+        result[..., channel] = (sums / np.maximum(counts, 1) / lab.AB_SCALE).reshape(grid, grid)
+    result[..., 2] = (counts > 0).reshape(grid, grid)
+    return result
+
+
+def patch_hints(ab, centres, patch):
+    """Hints revealing the truth's mean ab over square patches (`patch` pixels a side) at `centres` [(x, y)].
+
+    `ab` is the truth's a and b (H x W x 2, Lab units). This is how a simulated user gives hints
+    (evaluation) and how training samples them.
+    """
+    height, width = ab.shape[:2]
+    xs, ys, colours = [], [], []
+    for x, y in centres:
+        left, top = max(0, x - patch // 2), max(0, y - patch // 2)
+        right, bottom = min(width, left + patch), min(height, top + patch)
+        columns, rows = np.meshgrid(np.arange(left, right), np.arange(top, bottom))
+        xs.append(columns.ravel())
+        ys.append(rows.ravel())
+        colours.append(np.repeat(ab[top:bottom, left:right].reshape(-1, 2).mean(axis=0)[None], columns.size, axis=0))
+    if not xs:
+        return None
+    return Hints(np.concatenate(xs), np.concatenate(ys), np.concatenate(colours).astype(np.float32))
+
+
+def sample_training_hints(ab, rng, grid):
+    """A random hint map for one training sample of truth `ab` (S x S x 2, Lab units), as Zhang et al. sample them:
+    none for NO_HINTS_SHARE of the samples, else a geometric number of patches of 1 to MAX_PATCH pixels."""
+    if rng.random() < NO_HINTS_SHARE:
+        return np.zeros((grid, grid, HINT_CHANNELS), np.float32)
+    size = ab.shape[0]
+    count = rng.geometric(1 / MEAN_HINT_PATCHES)
+    centres = rng.integers(0, size, (count, 2))
+    hints = patch_hints(ab, centres, int(rng.integers(1, MAX_PATCH + 1)))
+    return hint_map(hints, (size, size), grid)
+
+
+def simulated_user_hints(ab, count, rng, patch=7):
+    """`count` hints a simulated user gives: the truth's mean colour over `patch` x `patch` squares at random places."""
+    height, width = ab.shape[:2]
+    centres = np.stack([rng.integers(0, width, count), rng.integers(0, height, count)], axis=1)
+    return patch_hints(ab, centres, patch)

@@ -1,0 +1,125 @@
+"""Colour hints: the formats a user gives them in, the errors bad hints get, the model input they become."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from colorizer import Colorizer, ImageError, ModelConfig
+from colorizer.hints import hint_map, parse_colour, patch_hints, read_hints, sample_training_hints
+from colorizer.lab import AB_SCALE, rgb_to_lab
+from colorizer.training import CachedSamples
+
+from conftest import gradient_image
+
+RED = (220, 30, 40)
+RED_AB = rgb_to_lab(np.array([[RED]], np.uint8))[0, 0, 1:]
+
+
+def hint_config():
+    return ModelConfig(input_size=32, encoder_weights=None, decoder="unet", hints=True)
+
+
+@pytest.fixture(scope="module")
+def hinted_colorizer():
+    return Colorizer.untrained(hint_config())
+
+
+def test_an_rgba_image_and_a_list_of_points_give_the_same_hints(tmp_path):
+    canvas = np.zeros((30, 40, 4), np.uint8)
+    canvas[10, 20] = (*RED, 255)
+    canvas[5, 3] = (0, 0, 255, 255)
+    Image.fromarray(canvas).save(tmp_path / "strokes.png")
+    points = [(20, 10, "#dc1e28"), (3, 5, (0, 0, 255))]
+    for given in (canvas, Image.fromarray(canvas), tmp_path / "strokes.png", points):
+        hints = read_hints(given, (40, 30))
+        assert sorted(zip(hints.x.tolist(), hints.y.tolist())) == [(3, 5), (20, 10)], type(given)
+        red = hints.ab[(hints.x == 20) & (hints.y == 10)][0]
+        assert np.allclose(red, RED_AB, atol=0.5)
+
+
+def test_a_hints_lightness_is_ignored():
+    dark, light = np.zeros((1, 1, 4), np.uint8), np.zeros((1, 1, 4), np.uint8)
+    dark[0, 0], light[0, 0] = (120, 20, 20, 255), (250, 150, 150, 255)  # one hue, two lightnesses
+    for canvas in (dark, light):
+        ab = read_hints(canvas, (1, 1)).ab[0]
+        assert ab[0] > 20 and abs(np.degrees(np.arctan2(ab[1], ab[0]))) < 40  # red, whatever its L
+
+
+def test_transparent_or_no_hints_are_none():
+    assert read_hints(None, (4, 4)) is None
+    assert read_hints(np.zeros((4, 4, 4), np.uint8), (4, 4)) is None
+    assert read_hints([], (4, 4)) is None
+    assert hint_map(None, (4, 4), 8).sum() == 0
+
+
+@pytest.mark.parametrize(
+    ("hints", "message"),
+    [
+        (np.zeros((5, 5, 4), np.uint8), "the image is 5x5, the photo 40x30"),
+        (b"not an image", "hints: .*not an image"),
+        (np.zeros((30, 40, 3), np.uint8), "an RGBA image"),
+        ([(2, 3, (300, 0, 0))], "not an sRGB colour"),
+        ([(2, 3, "#12345")], "not a colour"),
+        ([(40, 3, "#123456")], r"the point \(40, 3\) is not a pixel"),
+        ([(1, 2)], r"a point is \(x, y, colour\)"),
+    ],
+)
+def test_bad_hints_get_a_clear_error(hints, message):
+    with pytest.raises(ImageError, match=message):
+        read_hints(hints, (40, 30))
+
+
+def test_each_hint_lands_in_its_cell_of_the_model_grid():
+    hints = read_hints([(0, 0, RED), (39, 29, RED), (38, 28, (0, 0, 255))], (40, 30))
+    grid = hint_map(hints, (40, 30), 8)
+    assert grid.shape == (8, 8, 3)
+    assert grid[..., 2].sum() == 2 and grid[0, 0, 2] == 1 and grid[7, 7, 2] == 1
+    assert np.allclose(grid[0, 0, :2] * AB_SCALE, RED_AB, atol=0.5)
+    blue_ab = rgb_to_lab(np.array([[[0, 0, 255]]], np.uint8))[0, 0, 1:]
+    assert np.allclose(grid[7, 7, :2] * AB_SCALE, (RED_AB + blue_ab) / 2, atol=0.5)  # a cell's hints averaged
+
+
+def test_a_simulated_user_reveals_the_truths_mean_colour_over_a_patch():
+    ab = np.zeros((20, 20, 2), np.float32)
+    ab[:, 10:] = (30, -20)
+    hints = patch_hints(ab, [(15, 5)], patch=7)
+    assert len(hints) == 49 and np.allclose(hints.ab, (30, -20))
+    half = patch_hints(ab, [(10, 5)], patch=4)  # over the edge: half and half
+    assert np.allclose(half.ab[0], (15, -10))
+
+
+def test_training_hints_are_often_none_and_reproducible():
+    ab = np.full((32, 32, 2), (25.0, 10.0), np.float32)
+    maps = [sample_training_hints(ab, np.random.default_rng(seed), 8) for seed in range(200)]
+    hinted = [grid for grid in maps if grid[..., 2].any()]
+    assert 60 < len(hinted) < 140  # about half
+    assert all(np.allclose(grid[grid[..., 2] > 0][:, :2] * AB_SCALE, (25, 10), atol=1e-4) for grid in hinted)
+    features = {"x": np.zeros((10, 1), np.float16)}
+    truth = np.full((10, 32, 32, 2), 20, np.int8)
+    first = CachedSamples(features, truth, 5, seed=3, hint_grid=8)[1][0]["hints"]
+    again = CachedSamples(features, truth, 5, seed=3, hint_grid=8)[1][0]["hints"]
+    assert first.shape == (5, 8, 8, 3) and np.array_equal(first, again)
+
+
+def test_a_model_that_takes_hints_uses_them_and_works_without(hinted_colorizer, tmp_path):
+    photo = gradient_image(48, 36)
+    plain = np.asarray(hinted_colorizer.colorize(photo))
+    again = np.asarray(hinted_colorizer.colorize(photo, hints=[]))
+    assert plain.shape == (36, 48, 3) and np.array_equal(plain, again)
+    hinted = np.asarray(hinted_colorizer.colorize(photo, hints=[(10, 10, RED), (30, 20, "#00ff00")]))
+    assert not np.array_equal(plain, hinted)  # the hints reach the decoder
+
+    folder = hinted_colorizer.save(tmp_path / "hinted")
+    loaded = Colorizer.from_pretrained(folder)
+    assert loaded.takes_hints  # (its untrained encoder is drawn anew, so its colours differ from the original's)
+    assert not np.array_equal(np.asarray(loaded.colorize(photo, hints=[(10, 10, RED)])), np.asarray(loaded.colorize(photo)))
+
+
+def test_a_model_without_hints_says_so(tiny_colorizer):
+    assert not tiny_colorizer.takes_hints
+    with pytest.raises(ValueError, match="trained without hints"):
+        tiny_colorizer.colorize(gradient_image(20, 20), hints=[(1, 1, RED)])
+
+
+def test_hint_colours_parse_both_ways():
+    assert parse_colour("#FF8000") == parse_colour((255, 128, 0)) == (255, 128, 0)
