@@ -45,6 +45,11 @@ def parse_args(argv=None):
         "-s", "--strength", type=float, default=DEFAULT_STRENGTH, metavar="0..3",
         help="how much colour: 1 is the model's measured best, 0.5 subtler, 2 more vivid (default: %(default)s)",
     )
+    parser.add_argument(
+        "--hints", type=Path, default=None, metavar="FILE",
+        help="colour hints for one photo (models trained with --hints): an RGBA image of the photo's size whose "
+        "opaque pixels' colours are hints (their lightness is ignored; transparent: no hint)",
+    )
     parser.add_argument("--revision", default=None, help="Hub branch, tag or commit to pin the model to (default: main)")
     parser.add_argument(
         "--overwrite", action="store_true", help="replace results that already exist in the output folder (default: skip them)"
@@ -108,6 +113,10 @@ def main(argv=None):
         print(f"error: cannot load the model: {error}", file=sys.stderr)
         return 1
 
+    if args.hints and (len(files) != 1 or not colorizer.takes_hints):
+        reason = "give one photo with --hints" if len(files) != 1 else f"{colorizer.source} was trained without hints"
+        print(f"error: --hints: {reason}", file=sys.stderr)
+        return 2
     plan = plan_outputs(files, args.output, OUTPUT_FORMATS[args.format])
     written, skipped = 0, 0
     try:
@@ -116,7 +125,7 @@ def main(argv=None):
                 skipped += 1
                 continue
             try:
-                colorizer.colorize_to_file(file, target, args.strength, args.format, args.quality)
+                colorizer.colorize_to_file(file, target, args.strength, args.format, args.quality, hints=args.hints)
                 written += 1
                 if note:
                     print(f"note: {note}", file=sys.stderr)

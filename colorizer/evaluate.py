@@ -9,6 +9,7 @@ Writes results.json, results.md and a contact sheet (gray, each model, truth).
 import argparse
 import json
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from skimage.metrics import structural_similarity
 
 from . import lab
 from .config import TrainingSettings
+from .hints import simulated_user_hints
 from .images import find_image_files, read_rgb
 
 GRAY_BASELINE = "gray baseline"
@@ -81,16 +83,22 @@ def load_truth(path, size):
     return np.asarray(Image.fromarray(rgb).resize((size, size), Image.BICUBIC))
 
 
-def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=None, keep=0, strength=1.0):
+def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=None, keep=0, strength=1.0, hint_counts=(0,)):
     """{size: {set: {row: mean metrics}}} for the gray baseline and each colorizer (at `strength`);
-    also up to `keep` example outputs per set (at the first size) for a contact sheet."""
+    also up to `keep` example outputs per set (at the first size) for a contact sheet.
+
+    With `hint_counts` other than (0,), each model that takes hints is also measured with that
+    many hints of a simulated user (the truth's colour over random 7x7 squares, the same squares
+    for every model): one row per count, "NAME, N hints".
+    """
+    rows_of = _rows(colorizers, hint_counts)
     results, examples = {}, {}
     for size in sizes:
         size_key = str(size)
         results[size_key] = {}
         for set_name, paths in sets.items():
             paths = paths[:limit] if limit else paths
-            rows = {name: [] for name in [GRAY_BASELINE, *colorizers]}
+            rows = {name: [] for name in [GRAY_BASELINE, *rows_of]}
             truth_cf = []
             iterator = progress(paths, desc=f"{set_name} @ {size_key}") if progress else paths
             for index, path in enumerate(iterator):
@@ -98,8 +106,9 @@ def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=
                 truth_lab = lab.rgb_to_lab(truth)
                 truth_cf.append(colourfulness(truth))
                 outputs = {GRAY_BASELINE: lab.lab_to_srgb(truth_lab[..., 0], np.zeros_like(truth_lab[..., 1:]))}
-                for name, colorizer in colorizers.items():
-                    outputs[name] = np.asarray(colorizer.colorize(truth, strength=strength))
+                for name, (colorizer, count) in rows_of.items():
+                    hints = simulated_user_hints(truth_lab[..., 1:], count, _photo_rng(path, count)) if count else None
+                    outputs[name] = np.asarray(colorizer.colorize(truth, strength=strength, hints=hints))
                 for name, output in outputs.items():
                     rows[name].append(image_metrics(truth, output, truth_lab))
                 if size == sizes[0] and index < keep:
@@ -109,6 +118,21 @@ def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=
             table["_photos"] = len(paths)
             results[size_key][set_name] = table
     return results, examples
+
+
+def _rows(colorizers, hint_counts):
+    """{row name: (colorizer, hint count)}: every model without hints, and with each count if it takes them."""
+    rows = {}
+    for name, colorizer in colorizers.items():
+        counts = [count for count in hint_counts if count == 0 or colorizer.takes_hints] or [0]
+        for count in counts:
+            rows[name if tuple(hint_counts) == (0,) else f"{name}, {count} hints"] = (colorizer, count)
+    return rows
+
+
+def _photo_rng(path, count):
+    """The same simulated hints for a photo in every run and for every model."""
+    return np.random.default_rng([zlib.crc32(Path(path).name.encode()), count])
 
 
 def combine(tables):
@@ -182,6 +206,11 @@ def parse_args(argv=None):
     parser.add_argument("--sizes", nargs="+", default=["full", str(PAPER_SIZE)], help="'full' and/or square sizes (default: full 256)")
     parser.add_argument("--limit", type=int, default=None, help="at most this many photos per set (quick checks)")
     parser.add_argument("--examples", type=int, default=3, help="photos per set on the contact sheet")
+    parser.add_argument(
+        "--hints", type=int, nargs="+", default=[0], metavar="N",
+        help="also measure models that take hints with N hints of a simulated user (7x7 squares of the truth's "
+        "colour at random places), e.g. --hints 0 1 3 10 30 (default: 0)",
+    )
     return parser.parse_args(argv)
 
 
@@ -206,7 +235,7 @@ def main(argv=None):
     models = load_models(args.model)
     results, examples = evaluate(
         models, sets, sizes, args.limit, progress=lambda it, desc: tqdm(it, desc=desc, disable=None), keep=args.examples,
-        strength=args.strength,
+        strength=args.strength, hint_counts=args.hints,
     )
     if args.held_out:
         for tables in results.values():
@@ -215,7 +244,7 @@ def main(argv=None):
     (args.output / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     table = markdown_table(results)
     (args.output / "results.md").write_text(table + "\n")
-    contact_sheet(examples, [GRAY_BASELINE, *models, TRUTH]).save(args.output / "contact_sheet.png")
+    contact_sheet(examples, [GRAY_BASELINE, *_rows(models, args.hints), TRUTH]).save(args.output / "contact_sheet.png")
     print(table)
     print(f"wrote {args.output / 'results.json'}, {args.output / 'results.md'}, {args.output / 'contact_sheet.png'}")
     return 0

@@ -37,11 +37,11 @@ def read_hints(hints, size):
     """`hints` for a photo of `size` (width, height): None, an RGBA image or a list of (x, y, colour).
 
     The image may be a path, bytes, a PIL image or an H x W x 4 array; its transparent pixels
-    are not hints. A colour is (r, g, b) with 0..255 values or "#rrggbb". Returns `Hints`, or
+    are not hints. `Hints` (a simulated user's) pass as they are. A colour is (r, g, b) with 0..255 values or "#rrggbb". Returns `Hints`, or
     None for no hints; anything else is an `ImageError` saying what is wrong.
     """
-    if hints is None:
-        return None
+    if hints is None or isinstance(hints, Hints):
+        return hints
     if isinstance(hints, (list, tuple)):
         return _hints_from_points(hints, size)
     try:

@@ -103,11 +103,11 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(tiny_weights, tmp_path, 
     inputs = [photo(tmp_path / "in" / f"{name}.jpg") for name in ("a", "b", "c")]
     real_colorize, calls = Colorizer.colorize_to_file, []
 
-    def interrupt_the_second(self, image, *arguments):
+    def interrupt_the_second(self, image, *arguments, **options):
         calls.append(image)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return real_colorize(self, image, *arguments)
+        return real_colorize(self, image, *arguments, **options)
 
     monkeypatch.setattr(Colorizer, "colorize_to_file", interrupt_the_second)
     assert colorize(tiny_weights, *inputs, "-o", tmp_path / "out") == 130

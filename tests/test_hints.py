@@ -123,3 +123,26 @@ def test_a_model_without_hints_says_so(tiny_colorizer):
 
 def test_hint_colours_parse_both_ways():
     assert parse_colour("#FF8000") == parse_colour((255, 128, 0)) == (255, 128, 0)
+
+
+def test_the_command_line_takes_hints_for_one_photo(hinted_colorizer, tiny_weights, tmp_path, capsys):
+    from colorizer.__main__ import main
+
+    folder = hinted_colorizer.save(tmp_path / "hinted")
+    photo = tmp_path / "photo.png"
+    Image.fromarray(gradient_image(48, 36)).save(photo)
+    strokes = np.zeros((36, 48, 4), np.uint8)
+    strokes[5:9, 5:20] = (*RED, 255)
+    Image.fromarray(strokes).save(tmp_path / "strokes.png")
+    assert main([str(photo), "-o", str(tmp_path / "hinted"), "--model", str(folder), "--hints", str(tmp_path / "strokes.png")]) == 0
+    assert main([str(photo), "-o", str(tmp_path / "plain"), "--model", str(folder)]) == 0
+    assert not np.array_equal(np.asarray(Image.open(tmp_path / "hinted" / "photo.png")),
+                              np.asarray(Image.open(tmp_path / "plain" / "photo.png")))
+
+    Image.fromarray(strokes[:10]).save(tmp_path / "small.png")
+    assert main([str(photo), "-o", str(tmp_path / "bad"), "--model", str(folder), "--hints", str(tmp_path / "small.png")]) == 1
+    assert "the image is 48x10, the photo 48x36" in capsys.readouterr().err
+    assert main([str(photo), "-o", str(tmp_path / "no"), "--model", str(tiny_weights), "--hints", str(tmp_path / "strokes.png")]) == 2
+    assert "trained without hints" in capsys.readouterr().err
+    assert main([str(photo), str(photo), "-o", str(tmp_path / "two"), "--model", str(folder), "--hints", str(tmp_path / "strokes.png")]) == 2
+    assert "give one photo with --hints" in capsys.readouterr().err
