@@ -111,9 +111,9 @@ class TrainingSettings:
         0.8, "class rebalancing lambda (classification loss): 0 weighs rare, vivid colours most, 1 not at all"
     )
     colour_weight: float = option(
-        0.4, "weight, per Lab unit, of the decoded colour's distance to the photo's beside the cross-entropy (0: none)"
+        0.1, "weight, per Lab unit, of the decoded colour's distance to the photo's beside the cross-entropy (0: none)"
     )
-    epochs: int = option(4, "most epochs")
+    epochs: int = option(10, "most epochs")
     batch_size: int = option(16, "photos per training step")
     learning_rate: float = option(5e-4, "Adam's learning rate")
     augmentations: int = option(1, "augmented copies of each training photo (rotation, crop, flip)")
