@@ -80,16 +80,21 @@ def build_unet_decoder(config):
     """A multi-scale decoder: the bottleneck upsampled step by step, joined at each scale by
     the encoder's own features there (block4_pool, block3_pool) and finally by L itself,
     so that colour follows the edges the encoder sees instead of bleeding across them.
-    A model that takes hints gets them at S/8 (averaged) and at S/4, beside the skip features.
+    A model that takes hints gets them at every scale from S/32 to S/4 (averaged), beside the skip features.
 
     Skip features are narrowed by 1x1 convolutions first, which keeps an epoch on 2 cores
     close to the bottleneck decoder's. Both heads work at S/4 and upsample ab bilinearly.
     """
     inputs = _inputs(config)
     hints = {}
-    if config.hints:  # joined at S/8 and S/4
-        hints = {2: [layers.AveragePooling2D(2, name="hints_eighth")(inputs[HINTS_INPUT])], 3: [inputs[HINTS_INPUT]]}
-    x = _conv(256, "decoder_conv1")(inputs["block5_pool"])  # S/32
+    if config.hints:  # joined at every scale, so that a stroke can colour the whole region it lies in
+        hints = {
+            scale: [layers.AveragePooling2D(2 ** (3 - scale), name=f"hints_pooled{scale}")(inputs[HINTS_INPUT])] if scale < 3
+            else [inputs[HINTS_INPUT]] for scale in range(4)
+        }
+    x = inputs["block5_pool"]
+    x = layers.Concatenate(name="decoder_join0")([x, *hints[0]]) if hints else x
+    x = _conv(256, "decoder_conv1")(x)  # S/32
     for scale, (skip, width, filters) in enumerate([("block4_pool", 128, 128), ("block3_pool", 64, 96)], start=1):
         x = layers.UpSampling2D(2, interpolation="bilinear", name=f"decoder_up{scale}")(x)
         narrowed = layers.Conv2D(width, 1, activation="relu", name=f"{skip}_narrowed")(inputs[skip])
