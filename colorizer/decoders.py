@@ -50,6 +50,30 @@ def hint_shape(config):
     return (config.input_size // 4,) * 2 + (HINT_CHANNELS,)
 
 
+@keras.saving.register_keras_serializable(package="colorizer")
+class HintPooling(layers.Layer):
+    """The hint map on a coarser grid (`factor` x fewer cells a side): each cell's ab is the mean
+    of the hints inside it and its mask says whether there are any.
+
+    A plain average would divide a lone hint's colour by factor^2, so at S/32 a stroke would
+    all but vanish; this keeps its colour whole at every scale.
+    """
+
+    def __init__(self, factor, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = int(factor)
+
+    def call(self, hints):
+        ab, mask = hints[..., :2], hints[..., 2:]
+        pooled_ab = keras.ops.average_pool(ab * mask, self.factor, self.factor)
+        share = keras.ops.average_pool(mask, self.factor, self.factor)
+        present = keras.ops.cast(share > 0, share.dtype)
+        return keras.ops.concatenate([pooled_ab / keras.ops.maximum(share, 1e-6), present], axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
 def build_bottleneck_decoder(config):
     """The original design's decoder from the S/32 bottleneck back to ab at S.
 
@@ -80,7 +104,7 @@ def build_unet_decoder(config):
     """A multi-scale decoder: the bottleneck upsampled step by step, joined at each scale by
     the encoder's own features there (block4_pool, block3_pool) and finally by L itself,
     so that colour follows the edges the encoder sees instead of bleeding across them.
-    A model that takes hints gets them at every scale from S/32 to S/4 (averaged), beside the skip features.
+    A model that takes hints gets them at every scale from S/32 to S/4 (`HintPooling`), beside the skip features.
 
     Skip features are narrowed by 1x1 convolutions first, which keeps an epoch on 2 cores
     close to the bottleneck decoder's. Both heads work at S/4 and upsample ab bilinearly.
@@ -89,7 +113,7 @@ def build_unet_decoder(config):
     hints = {}
     if config.hints:  # joined at every scale, so that a stroke can colour the whole region it lies in
         hints = {
-            scale: [layers.AveragePooling2D(2 ** (3 - scale), name=f"hints_pooled{scale}")(inputs[HINTS_INPUT])] if scale < 3
+            scale: [HintPooling(2 ** (3 - scale), name=f"hints_pooled{scale}")(inputs[HINTS_INPUT])] if scale < 3
             else [inputs[HINTS_INPUT]] for scale in range(4)
         }
     x = inputs["block5_pool"]

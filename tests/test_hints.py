@@ -5,6 +5,7 @@ import pytest
 from PIL import Image
 
 from colorizer import Colorizer, ImageError, ModelConfig
+from colorizer.decoders import HintPooling
 from colorizer.hints import hint_map, parse_colour, patch_hints, read_hints, sample_training_hints
 from colorizer.lab import AB_SCALE, rgb_to_lab
 from colorizer.training import CachedSamples
@@ -146,3 +147,13 @@ def test_the_command_line_takes_hints_for_one_photo(hinted_colorizer, tiny_weigh
     assert "trained without hints" in capsys.readouterr().err
     assert main([str(photo), str(photo), "-o", str(tmp_path / "two"), "--model", str(folder), "--hints", str(tmp_path / "strokes.png")]) == 2
     assert "give one photo with --hints" in capsys.readouterr().err
+
+
+def test_a_lone_hint_keeps_its_whole_colour_on_coarser_grids():
+    hints = np.zeros((1, 8, 8, 3), np.float32)
+    hints[0, 1, 2] = (0.5, -0.25, 1.0)  # one hinted cell in the top-left 4x4 block
+    pooled = np.asarray(HintPooling(4)(hints))
+    assert pooled.shape == (1, 2, 2, 3)
+    np.testing.assert_allclose(pooled[0, 0, 0], (0.5, -0.25, 1.0), atol=1e-6)
+    np.testing.assert_allclose(pooled[0, 1:, :].ravel(), 0, atol=1e-6)
+    np.testing.assert_allclose(pooled[0, 0, 1], 0, atol=1e-6)
