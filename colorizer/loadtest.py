@@ -166,7 +166,7 @@ def send_burst(url, file_data, count=100, timeout=300, strength=1.0):
         outcome, reason = "failed", None
         try:
             request = urllib.request.Request(
-                f"{url}gradio_api/call/colorize", data=json.dumps({"data": [file_data, strength, "png"]}).encode(),
+                f"{url}gradio_api/call/colorize", data=json.dumps({"data": [file_data, strength, "png", None]}).encode(),
                 headers={"Content-Type": "application/json"},
             )
             with urllib.request.urlopen(request, timeout=timeout) as response:

@@ -9,6 +9,7 @@ page around a tiny model with `build_demo`. Two API endpoints: `/colorize` (one 
 
 import argparse
 import contextlib
+import hashlib
 import os
 import shutil
 import sys
@@ -21,6 +22,8 @@ import zipfile
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
+from PIL import Image
 
 from . import hub, resources
 from .config import DEFAULT_STRENGTH, MAX_STRENGTH, check_strength
@@ -36,6 +39,8 @@ QUEUE_SIZE = 64  # requests waiting beyond this are turned away with "queue full
 RESULT_LIFETIME_S = 600  # our results are deleted after this; Gradio keeps its own copies for an hour
 DEFAULT_PORT = 7860  # Gradio's
 PANEL_HEIGHT = 440  # the photo and its result side by side, the same height
+PAINT_PREVIEW_SIZE = 1024  # longest side of the gray photo painted on: enough to place strokes, light for a phone
+BRUSH_COLOURS = ["#c0392b", "#e67e22", "#f1c40f", "#27ae60", "#2e86c1", "#8e44ad", "#e0ac8a", "#6e4b2a"]
 EXAMPLES = resources.example_photos()
 INTRODUCTION = (
     "# Colorizer\n"
@@ -43,6 +48,12 @@ INTRODUCTION = (
     "keeping its lightness, date and resolution setting; drag the slider to compare. "
     "The model guesses likely colours from shapes and shades: skies, foliage and skin come out well, "
     "the colour of a dress or a car is a guess, often a muted one."
+)
+PAINT_HELP = (
+    "**Colour hints.** Once your photo is coloured, its gray version appears here. Pick a colour "
+    "(or your own with the picker) and paint a short stroke inside a region whose colour you know; "
+    "the model carries it to the region's edges and the result updates above. "
+    "Undo or erase a stroke to take it back; with no strokes you get the automatic colours."
 )
 # On a narrow screen the result lies below the photo: bring it into view when it arrives.
 SCROLL_TO_RESULT = """(...outputs) => {
@@ -98,13 +109,45 @@ class ColorizeHandler:
         self._sweeping = threading.Lock()
         weakref.finalize(self, shutil.rmtree, self.results, True)  # on shutdown, or when the page goes away
 
-    def __call__(self, photo, strength=DEFAULT_STRENGTH, output_format=DEFAULT_OUTPUT_FORMAT):
-        """One photo: returns (gray, colour) for the slider and the colour file to download."""
+    def __call__(self, photo, strength=DEFAULT_STRENGTH, output_format=DEFAULT_OUTPUT_FORMAT, hints=None):
+        """One photo: returns (gray, colour) for the slider and the colour file to download.
+
+        `hints` (models that take them): an uploaded RGBA image the size of the photo (the API),
+        or the page's strokes as an RGBA array of any size with the photo's shape.
+        """
         if photo is None:  # the user cleared the photo
             return None, None
         strength, output_format = check_settings(strength, output_format)
-        gray, colour = self.colorize_upload(photo, strength, output_format, self._new_result_folder())
+        if hints is not None and not isinstance(hints, np.ndarray):
+            hints = self.read(hints)
+        gray, colour = self.colorize_upload(photo, strength, output_format, self._new_result_folder(), hints)
         return (gray, colour), colour
+
+    def paint(self, painting, strength, output_format, editor):
+        """The photo `start_painting` remembered, coloured with the strokes painted on it; returns the
+        slider, the download and what was painted (the paint box's state)."""
+        if not painting:
+            return None, None, painting
+        strokes = painted_strokes(editor)
+        result, download = self(painting["photo"], strength, output_format, strokes)
+        return result, download, {**painting, "strokes": fingerprint(strokes)}
+
+    def repaint(self, painting, strength, output_format, editor):
+        """`paint` after the paint box changed, unless its strokes did not (it reports loading a new photo, too)."""
+        if painting and fingerprint(painted_strokes(editor)) == painting["strokes"]:
+            return gr.skip(), gr.skip(), painting
+        return self.paint(painting, strength, output_format, editor)
+
+    def start_painting(self, photo):
+        """After a photo is colorized: remember it, and put its gray version (no strokes yet) in the paint box."""
+        if photo is None:
+            return None, None
+        try:
+            preview = grayscale(load_photo(self.read(photo))).convert("RGB")
+        except ImageError:
+            return None, None
+        preview.thumbnail((PAINT_PREVIEW_SIZE, PAINT_PREVIEW_SIZE))
+        return {"photo": photo, "strokes": None}, {"background": preview, "layers": [], "composite": None}
 
     def batch(self, photos, strength=DEFAULT_STRENGTH, output_format=DEFAULT_OUTPUT_FORMAT, progress=gr.Progress()):  # noqa: B008 (Gradio's way)
         """Several photos: returns the gallery of colour results, the (gray, colour) pairs, the first pair, and a zip of all.
@@ -131,23 +174,29 @@ class ColorizeHandler:
         gallery = [(colour, Path(colour).name) for _, colour in pairs]
         return gallery, pairs, pairs[0], str(archive)
 
-    def colorize_upload(self, upload, strength, output_format, folder):
+    def read(self, upload):
+        """An uploaded file's bytes; anything else a request names is refused (`uploads.read_upload`)."""
+        try:
+            return read_upload(upload, self.allowed_folders)
+        except UploadError as error:  # a crafted request: one answer for all, naming no path
+            print(f"refused a request for a file that was not uploaded ({error})", file=sys.stderr)
+            raise gr.Error("Please upload a photo.", print_exception=False) from None
+
+    def colorize_upload(self, upload, strength, output_format, folder, hints=None):
         """Colorize one uploaded file into `folder`: returns the paths of its gray and colour versions.
 
         Every refusal is a `gr.Error` for the page and one line in the server's log.
         """
-        try:
-            stream = read_upload(upload, self.allowed_folders)
-        except UploadError as error:  # a crafted request: one answer for all, naming no path
-            print(f"refused a request for a file that was not uploaded ({error})", file=sys.stderr)
-            raise gr.Error("Please upload a photo.", print_exception=False) from None
+        stream = self.read(upload)
         stem = Path(stream.name).stem or "photo"
         try:
             photo = load_photo(stream)
+            if isinstance(hints, np.ndarray):
+                hints = fit_strokes(hints, photo.size)
             gray = save_png(grayscale(photo), free_path(folder, stem, "-gray.png"))
             colour_path = free_path(folder, stem, "-colour" + OUTPUT_FORMATS[output_format])
-            colour = self.colorizer.colorize_to_file(photo, colour_path, strength, output_format)
-        except ImageError as error:
+            colour = self.colorizer.colorize_to_file(photo, colour_path, strength, output_format, hints=hints)
+        except (ImageError, ValueError) as error:  # ValueError: hints for a model trained without them
             print(f"rejected an upload: {error}", file=sys.stderr)
             raise gr.Error(str(error), print_exception=False) from None
         return str(gray), str(colour)
@@ -182,6 +231,34 @@ def free_path(folder, stem, suffix):
     while path.exists():
         path, number = folder / fit_file_name(stem, f" ({number}){suffix}"), number + 1
     return path
+
+
+def painted_strokes(editor):
+    """The strokes of the paint box as one RGBA array (later layers on top), or None when nothing is painted.
+
+    Only pixels at least half opaque count: a brush's soft rim is not a hint.
+    """
+    layers = [np.asarray(layer) for layer in (editor or {}).get("layers") or [] if layer is not None]
+    if not layers:
+        return None
+    strokes = np.zeros_like(layers[0])
+    for layer in layers:
+        painted = layer[..., 3] >= 128
+        strokes[painted] = layer[painted]
+        strokes[painted, 3] = 255
+    return strokes if strokes[..., 3].any() else None
+
+
+def fingerprint(strokes):
+    """A short digest of painted strokes (None for none), to tell whether they changed."""
+    return None if strokes is None else hashlib.sha256(strokes.tobytes()).hexdigest()
+
+
+def fit_strokes(strokes, size):
+    """Strokes painted on a preview, scaled to the photo's `size` (nearest: colours stay exact)."""
+    if (strokes.shape[1], strokes.shape[0]) == tuple(size):
+        return strokes
+    return np.asarray(Image.fromarray(strokes, "RGBA").resize(size, Image.NEAREST))
 
 
 def write_zip(path, files):
@@ -225,7 +302,8 @@ def build_demo(colorizer, notice=None):
 
 
 def one_photo_tab(handler, strength, output_format):
-    """The photo beside its gray/colour slider and the download; `/colorize`."""
+    """The photo beside its gray/colour slider and the download; `/colorize`. With a model that
+    takes hints, a paint box below: strokes of colour on the gray photo recolour it."""
     with gr.Row():
         photo = gr.Image(
             label="Your photo (a colour photo is made black-and-white first)", type="filepath",
@@ -237,14 +315,36 @@ def one_photo_tab(handler, strength, output_format):
                 height=PANEL_HEIGHT, max_height=PANEL_HEIGHT, buttons=["fullscreen"], elem_id="slider",
             )
             download = gr.File(label="Colour photo, full resolution", visible=False, elem_id="download")
-    one_photo = [photo, strength, output_format]
-    done = photo.change(handler, inputs=one_photo, outputs=[slider, download], api_name="colorize", preprocess=False)
+    hints = gr.Image(label="Colour hints", type="filepath", image_mode="RGBA", visible=False, elem_id="hints")
+    outputs = [slider, download]
+    done = photo.change(handler, inputs=[photo, strength, output_format, hints], outputs=outputs, api_name="colorize", preprocess=False)
     done.success(show, outputs=download, js=SCROLL_TO_RESULT, api_visibility="private")
     done.failure(lambda: None, outputs=photo, api_visibility="private")  # no broken-image icon left behind
-    for setting in (strength.release, output_format.input):
-        setting(handler, inputs=one_photo, outputs=[slider, download], api_visibility="private", preprocess=False)
+    settings = [strength.release, output_format.input]
+    if handler.colorizer.takes_hints:
+        painted, editor = gr.State(), paint_box()
+        done.success(handler.start_painting, inputs=photo, outputs=[painted, editor], preprocess=False, api_visibility="private")
+        paint = {"inputs": [painted, strength, output_format, editor], "outputs": [*outputs, painted], "api_visibility": "private"}
+        editor.input(handler.repaint, **paint, trigger_mode="always_last")
+        for setting in settings:
+            setting(handler.paint, **paint)
+    else:
+        for setting in settings:
+            setting(handler, inputs=[photo, strength, output_format], outputs=outputs, api_visibility="private", preprocess=False)
     if EXAMPLES:  # a click fills in the photo, which runs the model in use: nothing cached
         gr.Examples(examples=[[str(path)] for path in EXAMPLES], inputs=photo)
+
+
+def paint_box():
+    """The gray photo to paint strokes of colour on: brush, colour picker, eraser, undo."""
+    with gr.Row():
+        editor = gr.ImageEditor(
+            label="Paint colours you know: a stroke on the dress, the car, the sky", type="numpy", image_mode="RGBA",
+            sources=[], transforms=[], layers=False, format="png", height=PANEL_HEIGHT, scale=2, elem_id="paint",
+            brush=gr.Brush(colors=BRUSH_COLOURS, color_mode="defaults"),
+        )
+        gr.Markdown(PAINT_HELP, elem_id="paint-help")
+    return editor
 
 
 def album_tab(handler, strength, output_format):

@@ -1,0 +1,142 @@
+"""The page's colour hints: the paint box's strokes, `/colorize`'s hints input, and their errors."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from colorizer import Colorizer, ModelConfig
+
+from conftest import gradient_image, write
+
+gradio = pytest.importorskip("gradio")
+from colorizer import web
+
+
+@pytest.fixture(scope="module")
+def hinted_handler(tmp_path_factory):
+    """The page's handler around an untrained model that takes hints, reading uploads from a temporary folder."""
+    folder = tmp_path_factory.mktemp("uploads")
+    colorizer = Colorizer.untrained(ModelConfig(input_size=32, encoder_weights=None, decoder="unet", hints=True))
+    return web.ColorizeHandler(colorizer, allowed_folders=[folder]), folder
+
+
+def pixels(path):
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB")).astype(int)
+
+
+def stroke_layer(height, width, colour=(200, 30, 40), box=(10, 30, 10, 40)):
+    """An editor layer: transparent, with an opaque rectangle of `colour` (top, bottom, left, right)."""
+    layer = np.zeros((height, width, 4), np.uint8)
+    top, bottom, left, right = box
+    layer[top:bottom, left:right] = (*colour, 255)
+    return layer
+
+
+def test_strokes_are_the_opaque_pixels_of_all_layers_later_on_top():
+    first = stroke_layer(20, 30, (255, 0, 0), (0, 10, 0, 10))
+    second = stroke_layer(20, 30, (0, 0, 255), (5, 15, 5, 15))
+    second[0, 29] = (0, 255, 0, 40)  # a brush's soft rim: not a hint
+    strokes = web.painted_strokes({"background": None, "layers": [first, second], "composite": None})
+    assert strokes.shape == (20, 30, 4)
+    assert tuple(strokes[2, 2]) == (255, 0, 0, 255) and tuple(strokes[7, 7]) == (0, 0, 255, 255)
+    assert strokes[0, 29, 3] == 0 and strokes[19, 0, 3] == 0
+    assert web.painted_strokes({"layers": [np.zeros((20, 30, 4), np.uint8)]}) is None
+    assert web.painted_strokes({"layers": []}) is None and web.painted_strokes(None) is None
+
+
+def test_strokes_painted_on_the_preview_are_scaled_to_the_photo():
+    strokes = stroke_layer(10, 20, (0, 200, 0), (0, 5, 0, 10))
+    fitted = web.fit_strokes(strokes, (200, 100))
+    assert fitted.shape == (100, 200, 4)
+    assert tuple(fitted[0, 0]) == (0, 200, 0, 255) and fitted[49, 99, 3] == 255 and fitted[50, 100, 3] == 0
+    assert set(np.unique(fitted[..., 3])) == {0, 255}  # nearest: no blended colours at the edges
+
+
+def test_painting_recolours_near_the_stroke_and_no_strokes_is_the_automatic_result(hinted_handler):
+    handler, folder = hinted_handler
+    photo = str(write(folder / "photo.png", gradient_image(96, 64)))
+    (_, automatic), _ = handler(photo)
+    painting, editor = handler.start_painting(photo)
+    background = np.asarray(editor["background"])
+    assert background.shape == (64, 96, 3) and editor["layers"] == []
+
+    editor["layers"] = [stroke_layer(64, 96)]
+    (_, painted), _, painting = handler.paint(painting, 1.0, "png", editor)
+    change = np.abs(pixels(painted) - pixels(automatic)).sum(axis=2)
+    assert change[10:30, 10:40].mean() > 0.5 and painting["strokes"] is not None
+
+    editor["layers"] = []  # the stroke undone
+    (_, undone), _, painting = handler.paint(painting, 1.0, "png", editor)
+    assert np.array_equal(pixels(undone), pixels(automatic)) and painting["strokes"] is None
+
+
+def test_the_paint_box_reloading_its_photo_does_not_colorize_again(hinted_handler):
+    handler, folder = hinted_handler
+    photo = str(write(folder / "again.png", gradient_image(48, 48)))
+    painting, editor = handler.start_painting(photo)
+    assert handler.repaint(painting, 1.0, "png", editor)[:2] == (gradio.skip(), gradio.skip())
+    editor["layers"] = [stroke_layer(48, 48)]
+    _, download, painting = handler.repaint(painting, 1.0, "png", editor)
+    assert download.endswith("again-colour.png")
+    assert handler.repaint(painting, 1.0, "png", editor)[:2] == (gradio.skip(), gradio.skip())
+
+
+def test_the_paint_box_shows_a_small_gray_preview_of_a_large_photo(hinted_handler):
+    handler, folder = hinted_handler
+    photo = write(folder / "large.png", np.stack([gradient_image(2400, 1200)] * 3, axis=-1))
+    painting, editor = handler.start_painting(str(photo))
+    assert editor["background"].size == (web.PAINT_PREVIEW_SIZE, web.PAINT_PREVIEW_SIZE // 2)
+    assert painting == {"photo": str(photo), "strokes": None}
+
+
+def test_the_paint_box_refuses_a_file_that_was_not_uploaded(hinted_handler, tmp_path):
+    handler, _ = hinted_handler
+    elsewhere = write(tmp_path / "secret.png", gradient_image(20, 20))
+    with pytest.raises(gradio.Error, match="Please upload a photo"):
+        handler.start_painting(str(elsewhere))
+
+
+def test_hints_through_the_api_are_an_image_the_size_of_the_photo(hinted_handler):
+    handler, folder = hinted_handler
+    photo = str(write(folder / "api.png", gradient_image(80, 60)))
+    hints = str(write(folder / "api-hints.png", stroke_layer(60, 80)))
+    (_, automatic), _ = handler(photo)
+    (_, hinted), _ = handler(photo, 1.0, "png", hints)
+    assert np.abs(pixels(hinted) - pixels(automatic)).sum(axis=2)[10:30, 10:40].mean() > 0.5
+    wrong_size = str(write(folder / "small-hints.png", stroke_layer(30, 40)))
+    with pytest.raises(gradio.Error, match="hints: the image is 40x30, the photo 80x60"):
+        handler(photo, 1.0, "png", wrong_size)
+    not_an_image = folder / "hints.png"
+    not_an_image.write_bytes(b"no picture here")
+    with pytest.raises(gradio.Error, match="hints: .*not an image"):
+        handler(photo, 1.0, "png", str(not_an_image))
+
+
+def test_hints_for_a_model_trained_without_them_get_a_clear_error(tiny_colorizer, tmp_path):
+    handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
+    photo = str(write(tmp_path / "photo.png", gradient_image(40, 30)))
+    hints = str(write(tmp_path / "hints.png", stroke_layer(30, 40, box=(0, 5, 0, 5))))
+    with pytest.raises(gradio.Error, match="trained without hints"):
+        handler(photo, 1.0, "png", hints)
+
+
+def test_the_page_has_a_paint_box_only_for_a_model_that_takes_hints(tiny_colorizer, hinted_handler):
+    def paint_boxes(colorizer):
+        return [block for block in web.build_demo(colorizer).config["components"] if block["type"] == "imageeditor"]
+
+    assert not paint_boxes(tiny_colorizer)
+    assert len(paint_boxes(hinted_handler[0].colorizer)) == 1
+
+
+def test_the_colorize_endpoint_takes_hints_as_a_fourth_input(served_demo, tmp_path):
+    from gradio_client import Client, handle_file
+    from gradio_client.exceptions import AppError
+
+    photo = write(tmp_path / "photo.png", gradient_image(40, 30))
+    hints = write(tmp_path / "hints.png", stroke_layer(30, 40, box=(0, 5, 0, 5)))
+    client = Client(served_demo, verbose=False, download_files=str(tmp_path))
+    parameters = [parameter["parameter_name"] for parameter in client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/colorize"]["parameters"]]
+    assert parameters == ["photo", "strength", "output_format", "hints"]
+    with pytest.raises(AppError, match="trained without hints"):  # the served tiny model takes none
+        client.predict(handle_file(str(photo)), 1.0, "png", handle_file(str(hints)), api_name="/colorize")
