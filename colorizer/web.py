@@ -40,6 +40,7 @@ RESULT_LIFETIME_S = 600  # our results are deleted after this; Gradio keeps its 
 DEFAULT_PORT = 7860  # Gradio's
 PANEL_HEIGHT = 440  # the photo and its result side by side, the same height
 PAINT_PREVIEW_SIZE = 1024  # longest side of the gray photo painted on: enough to place strokes, light for a phone
+BRUSH_SIZE = 8  # radius in pixels of the gray preview: a stroke that stays inside a dress or a saucer
 BRUSH_COLOURS = ["#c0392b", "#e67e22", "#f1c40f", "#27ae60", "#2e86c1", "#8e44ad", "#e0ac8a", "#6e4b2a"]
 EXAMPLES = resources.example_photos()
 INTRODUCTION = (
@@ -50,10 +51,10 @@ INTRODUCTION = (
     "the colour of a dress or a car is a guess, often a muted one."
 )
 PAINT_HELP = (
-    "**Colour hints.** Once your photo is coloured, its gray version appears here. Pick a colour "
-    "(or your own with the picker) and paint a short stroke inside a region whose colour you know; "
-    "the model carries it to the region's edges and the result updates above. "
-    "Undo or erase a stroke to take it back; with no strokes you get the automatic colours."
+    "Once your photo is coloured, its gray version appears here. Pick a colour (or your own with the picker) "
+    "and paint a short stroke inside a region whose colour you know: a dress, a car, the sky. The model "
+    "carries it to the region's edges and the result beside updates. Undo or erase a stroke to take it back; "
+    "with no strokes you get the automatic colours."
 )
 # On a narrow screen the result lies below the photo: bring it into view when it arrives.
 SCROLL_TO_RESULT = """(...outputs) => {
@@ -303,12 +304,15 @@ def build_demo(colorizer, notice=None):
 
 def one_photo_tab(handler, strength, output_format):
     """The photo beside its gray/colour slider and the download; `/colorize`. With a model that
-    takes hints, a paint box below: strokes of colour on the gray photo recolour it."""
+    takes hints, a second tab beside the photo: strokes of colour painted on its gray version."""
     with gr.Row():
-        photo = gr.Image(
-            label="Your photo (a colour photo is made black-and-white first)", type="filepath",
-            image_mode=None, sources=["upload", "clipboard"], height=PANEL_HEIGHT, scale=2, elem_id="photo",
-        )
+        with gr.Column(scale=2), gr.Tabs(elem_id="photo-tabs"):
+            with gr.Tab("Photo", elem_id="photo-tab"):
+                photo = gr.Image(
+                    label="Your photo (a colour photo is made black-and-white first)", type="filepath",
+                    image_mode=None, sources=["upload", "clipboard"], height=PANEL_HEIGHT, elem_id="photo",
+                )
+            editor = paint_tab() if handler.colorizer.takes_hints else None
         with gr.Column(scale=3, elem_id="result"):
             slider = gr.ImageSlider(
                 label="Gray | colour: drag the handle to compare", type="filepath", format="png",
@@ -321,8 +325,8 @@ def one_photo_tab(handler, strength, output_format):
     done.success(show, outputs=download, js=SCROLL_TO_RESULT, api_visibility="private")
     done.failure(lambda: None, outputs=photo, api_visibility="private")  # no broken-image icon left behind
     settings = [strength.release, output_format.input]
-    if handler.colorizer.takes_hints:
-        painted, editor = gr.State(), paint_box()
+    if editor:
+        painted = gr.State()
         done.success(handler.start_painting, inputs=photo, outputs=[painted, editor], preprocess=False, api_visibility="private")
         paint = {"inputs": [painted, strength, output_format, editor], "outputs": [*outputs, painted], "api_visibility": "private"}
         editor.input(handler.repaint, **paint, trigger_mode="always_last")
@@ -335,13 +339,12 @@ def one_photo_tab(handler, strength, output_format):
         gr.Examples(examples=[[str(path)] for path in EXAMPLES], inputs=photo)
 
 
-def paint_box():
-    """The gray photo to paint strokes of colour on: brush, colour picker, eraser, undo."""
-    with gr.Row():
+def paint_tab():
+    """The gray photo to paint strokes of colour on (brush, colour picker, eraser, undo), in a tab beside the photo."""
+    with gr.Tab("Paint colours", elem_id="paint-tab"):
         editor = gr.ImageEditor(
-            label="Paint colours you know: a stroke on the dress, the car, the sky", type="numpy", image_mode="RGBA",
-            sources=[], transforms=[], layers=False, format="png", height=PANEL_HEIGHT, scale=2, elem_id="paint",
-            brush=gr.Brush(colors=BRUSH_COLOURS, color_mode="defaults"),
+            label="Paint colours you know", type="numpy", image_mode="RGBA", sources=[], transforms=[], layers=False,
+            format="png", height=PANEL_HEIGHT, elem_id="paint", brush=gr.Brush(default_size=BRUSH_SIZE, colors=BRUSH_COLOURS, color_mode="defaults"),
         )
         gr.Markdown(PAINT_HELP, elem_id="paint-help")
     return editor

@@ -2,6 +2,8 @@
 
 import base64
 import io
+import itertools
+import re
 import socket
 import sys
 import time
@@ -15,6 +17,7 @@ from PIL import Image
 
 from colorizer import data, hub
 from colorizer import loadtest as load_benchmark  # the load test runs the benchmark's own code
+from colorizer.hints import parse_colour
 from colorizer.lab import rgb_to_lab
 
 from conftest import CONSTANT_AB, gradient_image, write
@@ -318,6 +321,75 @@ def test_browser_an_example_follows_the_model_the_app_runs(shipped_app, tiny_wei
     tiny_ab = rgb_to_lab(results["tiny"])[..., 1:].reshape(-1, 2).mean(axis=0)
     assert np.allclose(tiny_ab, np.array(CONSTANT_AB) * 128, atol=3)  # the tiny model's constant orange
     assert np.abs(rgb_to_lab(results["shipped"])[..., 1:].reshape(-1, 2).mean(axis=0) - tiny_ab).max() > 3
+
+
+# A stroke on the coffee example's saucer (red in the colour original), in the photo's pixels.
+SAUCER_STROKE = [(118, 222), (128, 242), (138, 262), (146, 280)]
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_browser_a_stroke_of_colour_recolours_its_region_and_little_else(shipped_app, tmp_path):
+    """A user paints one red stroke on the saucer: the saucer turns red there, far regions keep the automatic colours."""
+    url, browser = shipped_app
+    coffee = next(path for path in web.EXAMPLES if path.name == "coffee.jpg")
+    page = browser.new_page(**VIEWPORTS["desktop"])
+    page.goto(url)
+    if not page.locator("#paint").count():
+        pytest.skip("the shipped model takes no hints, so the page has no paint box")
+    page.locator(f"img[src*='{coffee.name}']").first.click()
+    link = page.locator("#download a[href]").first
+    link.wait_for(timeout=60_000)
+    automatic_href = link.get_attribute("href")
+    automatic = rgb_to_lab(np.asarray(Image.open(fetch(automatic_href, tmp_path / "automatic.png")).convert("RGB")))
+
+    page.get_by_role("tab", name="Paint colours").click()
+    paint_stroke(page, "#paint", SAUCER_STROKE, photo_size=(600, 400))  # the brush starts with the first colour, red
+    page.wait_for_function(
+        "old => { const a = document.querySelector('#download a[href]'); return a && a.href !== old; }",
+        arg=automatic_href, timeout=60_000,
+    )
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ROOT / "results" / "app_hints_desktop.png"), full_page=True)
+    hinted = rgb_to_lab(np.asarray(Image.open(fetch(link.get_attribute("href"), tmp_path / "hinted.png")).convert("RGB")))
+
+    brush = rgb_to_lab(np.array([[parse_colour(web.BRUSH_COLOURS[0])]], np.uint8))[0, 0, 1:]
+    stroke = stroke_mask((400, 600), SAUCER_STROKE, width=6)
+    a, b = hinted[stroke][:, 1:].mean(axis=0)
+    hue_error = (np.degrees(np.arctan2(b, a) - np.arctan2(brush[1], brush[0])) + 180) % 360 - 180
+    assert abs(hue_error) < 30 and np.hypot(a, b) > 15  # the brush's hue, and clearly coloured
+    far = ~stroke_mask((400, 600), SAUCER_STROKE, width=300)  # the table's far corners
+    assert np.abs(hinted[far][:, 1:] - automatic[far][:, 1:]).mean() < 4
+
+
+def stroke_mask(shape, points, width):
+    """The pixels within `width` / 2 of a polyline through `points` (x, y)."""
+    rows, columns = np.mgrid[: shape[0], : shape[1]]
+    near = np.zeros(shape, bool)
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
+        for t in np.linspace(0, 1, 20):
+            near |= np.hypot(columns - (x0 + t * (x1 - x0)), rows - (y0 + t * (y1 - y0))) <= width / 2
+    return near
+
+
+def paint_stroke(page, selector, points, photo_size):
+    """Drag the mouse through `points` (the photo's pixels) on the paint box, as a user painting does.
+
+    The editor shows the photo centred in its canvas at the zoom it prints (e.g. "118%").
+    """
+    canvas = page.locator(f"{selector} canvas").first
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    box = canvas.bounding_box()
+    zoom = float(page.locator(selector).get_by_text(re.compile(r"^\d+%$")).first.inner_text().rstrip("%")) / 100
+    left = box["x"] + (box["width"] - photo_size[0] * zoom) / 2
+    top = box["y"] + (box["height"] - photo_size[1] * zoom) / 2
+    screen = [(left + x * zoom, top + y * zoom) for x, y in points]
+    page.mouse.move(*screen[0])
+    page.mouse.down()
+    for point in screen[1:]:
+        page.mouse.move(*point, steps=5)
+    page.mouse.up()
 
 
 def drop_file(page, selector, path):
