@@ -24,6 +24,33 @@ def constant_decoder(config, ab=CONSTANT_AB):
     return decoder
 
 
+def hint_painting_decoder(config):
+    """A unet decoder (regression head) that shows the hints and nothing else: each hinted S/4 cell
+    gets its hint's ab, every other cell gray. Its colours are the strokes', exactly where they are."""
+    decoder = build_decoder(config)
+    for layer in decoder.layers:
+        if layer.get_weights():
+            layer.set_weights([np.zeros_like(weight) for weight in layer.get_weights()])
+    conv = decoder.get_layer("decoder_conv4")  # reads [upsampled features, L, hint a, hint b, mask] at S/4
+    kernel, bias = conv.get_weights()
+    for channel, (filter_up, filter_down) in zip((-3, -2), ((0, 2), (1, 3))):  # +ab and -ab, both through the ReLU
+        kernel[1, 1, channel, filter_up], kernel[1, 1, channel, filter_down] = 1.0, -1.0
+    conv.set_weights([kernel, bias])
+    head = decoder.get_layer("ab_quarter")
+    kernel, bias = head.get_weights()
+    for output, (filter_up, filter_down) in enumerate(((0, 2), (1, 3))):
+        kernel[1, 1, filter_up, output], kernel[1, 1, filter_down, output] = 1.0, -1.0
+    head.set_weights([kernel, bias])
+    return decoder
+
+
+@pytest.fixture(scope="session")
+def hint_painting_colorizer():
+    """A tiny model that takes hints and paints exactly them (see `hint_painting_decoder`)."""
+    config = ModelConfig(input_size=32, encoder_weights=None, decoder="unet", head="regression", hints=True)
+    return Colorizer.untrained(config, hint_painting_decoder(config))
+
+
 @pytest.fixture(scope="session")
 def tiny_colorizer():
     config = tiny_config()

@@ -4,28 +4,44 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorizer import Colorizer, ModelConfig
+from colorizer.lab import rgb_to_lab
 
 from conftest import gradient_image, write
 
 gradio = pytest.importorskip("gradio")
 from colorizer import web
 
+RED = (200, 30, 40)
+
 
 @pytest.fixture(scope="module")
-def hinted_handler(tmp_path_factory):
-    """The page's handler around an untrained model that takes hints, reading uploads from a temporary folder."""
+def hinted_handler(tmp_path_factory, hint_painting_colorizer):
+    """The page's handler around a tiny model that paints exactly its hints, reading uploads from a temporary folder."""
     folder = tmp_path_factory.mktemp("uploads")
-    colorizer = Colorizer.untrained(ModelConfig(input_size=32, encoder_weights=None, decoder="unet", hints=True))
-    return web.ColorizeHandler(colorizer, allowed_folders=[folder]), folder
+    return web.ColorizeHandler(hint_painting_colorizer, allowed_folders=[folder]), folder
 
 
-def pixels(path):
+def lab_pixels(path):
     with Image.open(path) as image:
-        return np.asarray(image.convert("RGB")).astype(int)
+        return rgb_to_lab(np.asarray(image.convert("RGB")))
 
 
-def stroke_layer(height, width, colour=(200, 30, 40), box=(10, 30, 10, 40)):
+def hue_and_chroma(lab):
+    """Mean hue (degrees) and chroma of Lab pixels (N x 3)."""
+    a, b = lab[:, 1:].mean(axis=0)
+    return np.degrees(np.arctan2(b, a)), np.hypot(a, b)
+
+
+def assert_painted(result, automatic, box, colour):
+    """Inside `box` (top, bottom, left, right) the result took `colour`'s hue; far from it, it is the automatic result."""
+    top, bottom, left, right = box
+    hue, chroma = hue_and_chroma(result[top + 4 : bottom - 4, left + 4 : right - 4].reshape(-1, 3))
+    target_hue, _ = hue_and_chroma(rgb_to_lab(np.array([[colour]], np.uint8))[0])
+    assert abs(hue - target_hue) < 10 and chroma > 20
+    assert np.abs(result[-12:, -12:] - automatic[-12:, -12:]).max() < 1
+
+
+def stroke_layer(height, width, colour=RED, box=(10, 30, 10, 40)):
     """An editor layer: transparent, with an opaque rectangle of `colour` (top, bottom, left, right)."""
     layer = np.zeros((height, width, 4), np.uint8)
     top, bottom, left, right = box
@@ -63,12 +79,12 @@ def test_painting_recolours_near_the_stroke_and_no_strokes_is_the_automatic_resu
 
     editor["layers"] = [stroke_layer(64, 96)]
     (_, painted), _, painting = handler.paint(painting, 1.0, "png", editor)
-    change = np.abs(pixels(painted) - pixels(automatic)).sum(axis=2)
-    assert change[10:30, 10:40].mean() > 0.5 and painting["strokes"] is not None
+    assert_painted(lab_pixels(painted), lab_pixels(automatic), (10, 30, 10, 40), RED)
+    assert painting["strokes"] is not None
 
     editor["layers"] = []  # the stroke undone
     (_, undone), _, painting = handler.paint(painting, 1.0, "png", editor)
-    assert np.array_equal(pixels(undone), pixels(automatic)) and painting["strokes"] is None
+    assert np.array_equal(lab_pixels(undone), lab_pixels(automatic)) and painting["strokes"] is None
 
 
 def test_the_paint_box_reloading_its_photo_does_not_colorize_again(hinted_handler):
@@ -88,6 +104,10 @@ def test_the_paint_box_shows_a_small_gray_preview_of_a_large_photo(hinted_handle
     painting, editor = handler.start_painting(str(photo))
     assert editor["background"].size == (web.PAINT_PREVIEW_SIZE, web.PAINT_PREVIEW_SIZE // 2)
     assert painting == {"photo": str(photo), "strokes": None}
+    (_, automatic), _ = handler(str(photo))
+    editor["layers"] = [stroke_layer(512, 1024, box=(100, 300, 100, 400))]  # painted on the preview...
+    (_, painted), _, _ = handler.paint(painting, 1.0, "png", editor)
+    assert_painted(lab_pixels(painted), lab_pixels(automatic), (235, 700, 235, 940), RED)  # ...lands on the photo
 
 
 def test_the_paint_box_refuses_a_file_that_was_not_uploaded(hinted_handler, tmp_path):
@@ -103,7 +123,7 @@ def test_hints_through_the_api_are_an_image_the_size_of_the_photo(hinted_handler
     hints = str(write(folder / "api-hints.png", stroke_layer(60, 80)))
     (_, automatic), _ = handler(photo)
     (_, hinted), _ = handler(photo, 1.0, "png", hints)
-    assert np.abs(pixels(hinted) - pixels(automatic)).sum(axis=2)[10:30, 10:40].mean() > 0.5
+    assert_painted(lab_pixels(hinted), lab_pixels(automatic), (10, 30, 10, 40), RED)
     wrong_size = str(write(folder / "small-hints.png", stroke_layer(30, 40)))
     with pytest.raises(gradio.Error, match="hints: the image is 40x30, the photo 80x60"):
         handler(photo, 1.0, "png", wrong_size)

@@ -157,3 +157,13 @@ def test_a_lone_hint_keeps_its_whole_colour_on_coarser_grids():
     np.testing.assert_allclose(pooled[0, 0, 0], (0.5, -0.25, 1.0), atol=1e-6)
     np.testing.assert_allclose(pooled[0, 1:, :].ravel(), 0, atol=1e-6)
     np.testing.assert_allclose(pooled[0, 0, 1], 0, atol=1e-6)
+
+
+def test_a_hint_colours_its_own_place_of_the_photo(hint_painting_colorizer):
+    photo = gradient_image(80, 40)
+    plain = rgb_to_lab(np.asarray(hint_painting_colorizer.colorize(photo)))
+    hinted = rgb_to_lab(np.asarray(hint_painting_colorizer.colorize(photo, hints=[(x, y, "#2060e0") for x in range(4, 16) for y in range(3, 12)])))
+    blue_ab = rgb_to_lab(np.array([[[32, 96, 224]]], np.uint8))[0, 0, 1:]
+    a, b = hinted[5:10, 6:14, 1:].reshape(-1, 2).mean(axis=0)
+    assert abs(np.degrees(np.arctan2(b, a) - np.arctan2(blue_ab[1], blue_ab[0]))) < 10 and np.hypot(a, b) > 20
+    assert np.abs(hinted[25:, 40:] - plain[25:, 40:]).max() < 1  # far from the hint: as without it
