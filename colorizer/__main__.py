@@ -47,7 +47,7 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--hints", type=Path, default=None, metavar="FILE",
-        help="colour hints for one photo (models trained with --hints): an RGBA image of the photo's size whose "
+        help="colour hints for one photo: an RGBA image of the photo's size whose "
         "opaque pixels' colours are hints (their lightness is ignored; transparent: no hint)",
     )
     parser.add_argument("--revision", default=None, help="Hub branch, tag or commit to pin the model to (default: main)")
@@ -113,9 +113,8 @@ def main(argv=None):
         print(f"error: cannot load the model: {error}", file=sys.stderr)
         return 1
 
-    if args.hints and (len(files) != 1 or not colorizer.takes_hints):
-        reason = "give one photo with --hints" if len(files) != 1 else f"{colorizer.source} was trained without hints"
-        print(f"error: --hints: {reason}", file=sys.stderr)
+    if args.hints and len(files) != 1:
+        print("error: --hints: give one photo with --hints", file=sys.stderr)
         return 2
     plan = plan_outputs(files, args.output, OUTPUT_FORMATS[args.format])
     written, skipped = 0, 0

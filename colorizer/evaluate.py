@@ -121,11 +121,10 @@ def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=
 
 
 def _rows(colorizers, hint_counts):
-    """{row name: (colorizer, hint count)}: every model without hints, and with each count if it takes them."""
+    """{row name: (colorizer, hint count)}: every model with each hint count."""
     rows = {}
     for name, colorizer in colorizers.items():
-        counts = [count for count in hint_counts if count == 0 or colorizer.takes_hints] or [0]
-        for count in counts:
+        for count in hint_counts:
             rows[name if tuple(hint_counts) == (0,) else f"{name}, {count} hints"] = (colorizer, count)
     return rows
 

@@ -17,6 +17,7 @@ from .encoder import build_encoder
 from .hints import hint_map, read_hints
 from .images import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, load_photo, save_image, to_pil
 from .processor import ImageProcessor
+from .propagation import spread_hints
 
 
 class Colorizer:
@@ -71,17 +72,18 @@ class Colorizer:
         return self.config.input_size
 
     @property
-    def takes_hints(self) -> bool:
-        """Whether this model was trained to take colour hints."""
+    def trained_with_hints(self) -> bool:
+        """Whether this model's decoder reads the hint map (trained with --hints). Every model takes hints:
+        `propagation.spread_hints` carries them through their regions whatever the decoder made."""
         return self.config.hints
 
     def predict_ab(self, lightness_batch: np.ndarray, hint_batch: np.ndarray | None = None) -> np.ndarray:
         """The model on a batch of L at its input size: N x S x S x 1 (0..100) -> N x S x S x 2 in [-1, 1].
 
-        A model that takes hints also gets `hint_batch` (N x S/4 x S/4 x 3; none: zeros).
+        A model trained with hints also gets `hint_batch` (N x S/4 x S/4 x 3; none: zeros); others ignore it.
         """
         lightness_batch = np.asarray(lightness_batch, dtype=np.float32)
-        if not self.takes_hints:
+        if not self.trained_with_hints:
             return np.asarray(self.model.predict_on_batch(lightness_batch))
         if hint_batch is None:
             hint_batch = np.zeros((len(lightness_batch), *hint_shape(self.config)), np.float32)
@@ -91,10 +93,11 @@ class Colorizer:
         """Colorize one image (path, bytes, PIL image or numpy array); returns a PIL image (RGBA if it had alpha).
 
         `strength` (0 to 3) is how much colour: 1 is the model's measured best, 0.5 subtler, 2 more vivid, 0 gray.
-        `hints` (models that take them): an RGBA image the size of the photo, whose opaque pixels'
-        colours are hints (their lightness is ignored), or a list of (x, y, colour) points with
-        colours as (r, g, b) or "#rrggbb". The image's `info` holds the photo's EXIF, dpi and
-        colour profile; `colorize_to_file` writes them, and 16 bits for a 16-bit photo.
+        `hints`: an RGBA image the size of the photo, whose opaque pixels' colours are hints (their
+        lightness is ignored), or a list of (x, y, colour) points with colours as (r, g, b) or
+        "#rrggbb"; each hint's colour is carried through its region, along the photo's edges.
+        The image's `info` holds the photo's EXIF, dpi and colour profile; `colorize_to_file`
+        writes them, and 16 bits for a 16-bit photo.
         """
         [(photo, pixels)] = self._colour_pixels([image], 1, strength, hints)
         return to_pil(pixels, photo.metadata)
@@ -117,17 +120,17 @@ class Colorizer:
     def _colour_pixels(self, images, batch_size, strength, hints=None):
         """(photo, colour pixels) for each image, `batch_size` at a time through the model; `hints` for a single image."""
         gain = self.config.chroma_gain * check_strength(strength)
-        if hints is not None and not self.takes_hints:
-            raise ValueError(f"{self.source} was trained without hints; train one with --hints to give it colour hints")
         results = []
         for start in range(0, len(images), batch_size):
             photos = [load_photo(image) for image in images[start : start + batch_size]]
-            hint_batch = None
-            if hints is not None:
+            lightness = np.stack([self.processor.preprocess(photo) for photo in photos])
+            if hints is None:
+                ab_batch = self.predict_ab(lightness)
+            else:
                 grid = hint_shape(self.config)[0]
                 hint_batch = np.stack([hint_map(read_hints(hints, photo.size), photo.size, grid) for photo in photos])
-            lightness = np.stack([self.processor.preprocess(photo) for photo in photos])
-            ab_batch = self.predict_ab(lightness, hint_batch)
+                ab_batch = self.predict_ab(lightness, hint_batch)
+                ab_batch = [spread_hints(ab, light, hint) for ab, light, hint in zip(ab_batch, lightness, hint_batch)]
             results.extend((photo, self.processor.postprocess(photo, ab, gain)) for photo, ab in zip(photos, ab_batch))
         return results
 

@@ -312,7 +312,7 @@ def one_photo_tab(handler, strength, output_format):
                     label="Your photo (a colour photo is made black-and-white first)", type="filepath",
                     image_mode=None, sources=["upload", "clipboard"], height=PANEL_HEIGHT, elem_id="photo",
                 )
-            editor = paint_tab() if handler.colorizer.takes_hints else None
+            editor = paint_tab()
         with gr.Column(scale=3, elem_id="result"):
             slider = gr.ImageSlider(
                 label="Gray | colour: drag the handle to compare", type="filepath", format="png",

@@ -85,6 +85,13 @@ def gradient_image(width, height):
     return np.clip(x * 0.8 + y + 20 * np.sin(x / 7.0), 0, 255).astype(np.uint8)
 
 
+def two_halves(width, height):
+    """A photo of a dark left half and a light right half: an edge that colour hints must not cross."""
+    photo = np.full((height, width), 200, np.uint8)
+    photo[:, : width // 2] = 60
+    return photo
+
+
 def psnr(reference, test, peak):
     mse = np.mean((np.asarray(reference, np.float64) - np.asarray(test, np.float64)) ** 2)
     return float("inf") if mse == 0 else 10 * np.log10(peak**2 / mse)

@@ -10,7 +10,7 @@ from colorizer.hints import hint_map, parse_colour, patch_hints, read_hints, sam
 from colorizer.lab import AB_SCALE, rgb_to_lab
 from colorizer.training import CachedSamples
 
-from conftest import gradient_image
+from conftest import gradient_image, two_halves
 
 RED = (220, 30, 40)
 RED_AB = rgb_to_lab(np.array([[RED]], np.uint8))[0, 0, 1:]
@@ -112,14 +112,24 @@ def test_a_model_that_takes_hints_uses_them_and_works_without(hinted_colorizer, 
 
     folder = hinted_colorizer.save(tmp_path / "hinted")
     loaded = Colorizer.from_pretrained(folder)
-    assert loaded.takes_hints  # (its untrained encoder is drawn anew, so its colours differ from the original's)
+    assert loaded.trained_with_hints  # (its untrained encoder is drawn anew, so its colours differ from the original's)
     assert not np.array_equal(np.asarray(loaded.colorize(photo, hints=[(10, 10, RED)])), np.asarray(loaded.colorize(photo)))
 
 
-def test_a_model_without_hints_says_so(tiny_colorizer):
-    assert not tiny_colorizer.takes_hints
-    with pytest.raises(ValueError, match="trained without hints"):
-        tiny_colorizer.colorize(gradient_image(20, 20), hints=[(1, 1, RED)])
+def assert_hue(lab_pixels, colour, within=10):
+    a, b = lab_pixels[..., 1:].reshape(-1, 2).mean(axis=0)
+    target = rgb_to_lab(np.array([[colour]], np.uint8))[0, 0, 1:]
+    assert abs(np.degrees(np.arctan2(b, a) - np.arctan2(target[1], target[0]))) < within and np.hypot(a, b) > 15
+
+
+def test_a_model_trained_without_hints_takes_them_too(tiny_colorizer):
+    """Its orange everywhere, but blue where the hints are and around them, up to the edge."""
+    assert not tiny_colorizer.trained_with_hints
+    photo = two_halves(80, 40)
+    plain = rgb_to_lab(np.asarray(tiny_colorizer.colorize(photo)))
+    hinted = rgb_to_lab(np.asarray(tiny_colorizer.colorize(photo, hints=[(x, y, (32, 96, 224)) for x in range(4, 12) for y in range(16, 24)])))
+    assert_hue(hinted[16:24, 4:12], (32, 96, 224))
+    assert np.abs(hinted[:, 46:] - plain[:, 46:]).max() < 1  # the light half keeps the model's colours
 
 
 def test_hint_colours_parse_both_ways():
@@ -143,8 +153,8 @@ def test_the_command_line_takes_hints_for_one_photo(hinted_colorizer, tiny_weigh
     Image.fromarray(strokes[:10]).save(tmp_path / "small.png")
     assert main([str(photo), "-o", str(tmp_path / "bad"), "--model", str(folder), "--hints", str(tmp_path / "small.png")]) == 1
     assert "the image is 48x10, the photo 48x36" in capsys.readouterr().err
-    assert main([str(photo), "-o", str(tmp_path / "no"), "--model", str(tiny_weights), "--hints", str(tmp_path / "strokes.png")]) == 2
-    assert "trained without hints" in capsys.readouterr().err
+    assert main([str(photo), "-o", str(tmp_path / "any"), "--model", str(tiny_weights), "--hints", str(tmp_path / "strokes.png")]) == 0
+    assert (tmp_path / "any" / "photo.png").exists()  # a model trained without hints takes them too
     assert main([str(photo), str(photo), "-o", str(tmp_path / "two"), "--model", str(folder), "--hints", str(tmp_path / "strokes.png")]) == 2
     assert "give one photo with --hints" in capsys.readouterr().err
 
@@ -159,11 +169,9 @@ def test_a_lone_hint_keeps_its_whole_colour_on_coarser_grids():
     np.testing.assert_allclose(pooled[0, 0, 1], 0, atol=1e-6)
 
 
-def test_a_hint_colours_its_own_place_of_the_photo(hint_painting_colorizer):
-    photo = gradient_image(80, 40)
+def test_a_model_trained_with_hints_colours_their_place_of_the_photo(hint_painting_colorizer):
+    photo = two_halves(80, 40)
     plain = rgb_to_lab(np.asarray(hint_painting_colorizer.colorize(photo)))
     hinted = rgb_to_lab(np.asarray(hint_painting_colorizer.colorize(photo, hints=[(x, y, "#2060e0") for x in range(4, 16) for y in range(3, 12)])))
-    blue_ab = rgb_to_lab(np.array([[[32, 96, 224]]], np.uint8))[0, 0, 1:]
-    a, b = hinted[5:10, 6:14, 1:].reshape(-1, 2).mean(axis=0)
-    assert abs(np.degrees(np.arctan2(b, a) - np.arctan2(blue_ab[1], blue_ab[0]))) < 10 and np.hypot(a, b) > 20
-    assert np.abs(hinted[25:, 40:] - plain[25:, 40:]).max() < 1  # far from the hint: as without it
+    assert_hue(hinted[5:10, 6:14], (32, 96, 224))
+    assert np.abs(hinted[:, 46:] - plain[:, 46:]).max() < 1  # across the edge: as without the hints

@@ -1,0 +1,49 @@
+"""Spreading hints: a hinted cell takes its colour, the colour fills its region and stops at edges."""
+
+import numpy as np
+
+from colorizer.propagation import spread_hints
+
+SIZE, GRID = 64, 16  # a model input of 64 and its S/4 hint grid
+
+
+def hint_at(row, column, ab):
+    hints = np.zeros((GRID, GRID, 3), np.float32)
+    hints[row, column] = (*ab, 1.0)
+    return hints
+
+
+def at_cell(ab, row, column):
+    """The mean of `ab` (S x S x 2) over one hint-grid cell."""
+    cell = SIZE // GRID
+    return ab[row * cell : (row + 1) * cell, column * cell : (column + 1) * cell].reshape(-1, 2).mean(axis=0)
+
+
+def test_no_hints_leave_the_models_colours_as_they_are():
+    ab = np.random.default_rng(0).uniform(-0.3, 0.3, (SIZE, SIZE, 2)).astype(np.float32)
+    assert spread_hints(ab, np.full((SIZE, SIZE), 50.0), np.zeros((GRID, GRID, 3), np.float32)) is ab
+
+
+def test_a_hinted_cell_takes_its_hint_and_its_flat_surroundings_follow_fading():
+    ab = np.full((SIZE, SIZE, 2), 0.05, np.float32)
+    result = spread_hints(ab, np.full((SIZE, SIZE), 50.0), hint_at(8, 2, (0.4, -0.3)))
+    moved = (at_cell(result, 8, 2) - 0.05) / (np.array([0.4, -0.3]) - 0.05)
+    assert np.all(moved > 0.8)  # (the rest: the cell's edges blend with its neighbours when upsampled)
+    shifts = [at_cell(result, 8, column)[0] - 0.05 for column in (4, 8, 15)]
+    assert shifts[0] > shifts[1] > shifts[2] > 0.02  # fading with distance, still felt across the photo
+
+
+def test_a_hint_stays_on_its_side_of_an_edge():
+    lightness = np.full((SIZE, SIZE), 25.0)
+    lightness[:, SIZE // 2 :] = 75.0  # a dark left half, a light right half
+    ab = np.zeros((SIZE, SIZE, 2), np.float32)
+    result = spread_hints(ab, lightness, hint_at(8, 1, (0.5, 0.2)))
+    assert at_cell(result, 8, 6)[0] > 0.1  # the dark half takes the colour, fading...
+    assert np.abs(result[:, SIZE // 2 + 4 :]).max() < 0.01  # ...the light half keeps the model's
+
+
+def test_the_correction_is_what_the_model_missed():
+    ab = np.zeros((SIZE, SIZE, 2), np.float32)
+    ab[..., 0] = 0.4  # the model already said this colour: a hint of it changes nothing
+    result = spread_hints(ab, np.full((SIZE, SIZE), 50.0), hint_at(3, 3, (0.4, 0.0)))
+    assert np.allclose(result, ab, atol=1e-4)
