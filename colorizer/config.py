@@ -71,7 +71,7 @@ class ModelConfig:
         if not self.temperature > 0:
             raise ValueError(f"temperature must be positive, not {self.temperature}")
         if self.hints and self.decoder != "unet":
-            raise ValueError(f"only the unet decoder takes hints, not {self.decoder!r}")
+            raise ValueError(f"only the unet decoder reads hints, not {self.decoder!r}")
         if not 0 < self.chroma_gain <= MAX_STRENGTH:
             raise ValueError(f"chroma_gain must lie in (0, {MAX_STRENGTH}], not {self.chroma_gain}")
 

@@ -15,7 +15,7 @@ from .bins import AB_BINS, AnnealedMean
 from .encoder import build_encoder_top, feature_shapes, frozen_outputs, top_input
 from .hints import HINT_CHANNELS
 
-HINTS_INPUT = "hints"  # the decoder input of a model that takes hints (not an encoder output)
+HINTS_INPUT = "hints"  # the decoder input of a model trained with hints (not an encoder output)
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def build_unet_decoder(config):
     """A multi-scale decoder: the bottleneck upsampled step by step, joined at each scale by
     the encoder's own features there (block4_pool, block3_pool) and finally by L itself,
     so that colour follows the edges the encoder sees instead of bleeding across them.
-    A model that takes hints gets them at every scale from S/32 to S/4 (`HintPooling`), beside the skip features.
+    A model trained with hints gets them at every scale from S/32 to S/4 (`HintPooling`), beside the skip features.
 
     Skip features are narrowed by 1x1 convolutions first, which keeps an epoch on 2 cores
     close to the bottleneck decoder's. Both heads work at S/4 and upsample ab bilinearly.

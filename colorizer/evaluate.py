@@ -87,7 +87,7 @@ def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=
     """{size: {set: {row: mean metrics}}} for the gray baseline and each colorizer (at `strength`);
     also up to `keep` example outputs per set (at the first size) for a contact sheet.
 
-    With `hint_counts` other than (0,), each model that takes hints is also measured with that
+    With `hint_counts` other than (0,), each model is also measured with that
     many hints of a simulated user (the truth's colour over random 7x7 squares, the same squares
     for every model): one row per count, "NAME, N hints".
     """
@@ -207,7 +207,7 @@ def parse_args(argv=None):
     parser.add_argument("--examples", type=int, default=3, help="photos per set on the contact sheet")
     parser.add_argument(
         "--hints", type=int, nargs="+", default=[0], metavar="N",
-        help="also measure models that take hints with N hints of a simulated user (7x7 squares of the truth's "
+        help="also measure every model with N hints of a simulated user (7x7 squares of the truth's "
         "colour at random places), e.g. --hints 0 1 3 10 30 (default: 0)",
     )
     return parser.parse_args(argv)

@@ -48,7 +48,8 @@ INTRODUCTION = (
     "Drop a black-and-white photo, or several. You get a colour version at the photo's own resolution, "
     "keeping its lightness, date and resolution setting; drag the slider to compare. "
     "The model guesses likely colours from shapes and shades: skies, foliage and skin come out well, "
-    "the colour of a dress or a car is a guess, often a muted one."
+    "the colour of a dress or a car is a guess, often a muted one: if you know it, paint a stroke of it "
+    "in the *Paint colours* tab."
 )
 PAINT_HELP = (
     "Once your photo is coloured, its gray version appears here. Pick a colour (or your own with the picker) "
@@ -113,7 +114,7 @@ class ColorizeHandler:
     def __call__(self, photo, strength=DEFAULT_STRENGTH, output_format=DEFAULT_OUTPUT_FORMAT, hints=None):
         """One photo: returns (gray, colour) for the slider and the colour file to download.
 
-        `hints` (models that take them): an uploaded RGBA image the size of the photo (the API),
+        `hints`: an uploaded RGBA image the size of the photo (the API),
         or the page's strokes as an RGBA array of any size with the photo's shape.
         """
         if photo is None:  # the user cleared the photo
@@ -303,8 +304,8 @@ def build_demo(colorizer, notice=None):
 
 
 def one_photo_tab(handler, strength, output_format):
-    """The photo beside its gray/colour slider and the download; `/colorize`. With a model that
-    takes hints, a second tab beside the photo: strokes of colour painted on its gray version."""
+    """The photo beside its gray/colour slider and the download; `/colorize`. A second tab beside
+    the photo takes strokes of colour painted on its gray version (hints)."""
     with gr.Row():
         with gr.Column(scale=2), gr.Tabs(elem_id="photo-tabs"):
             with gr.Tab("Photo", elem_id="photo-tab"):

@@ -46,7 +46,7 @@ def hint_painting_decoder(config):
 
 @pytest.fixture(scope="session")
 def hint_painting_colorizer():
-    """A tiny model that takes hints and paints exactly them (see `hint_painting_decoder`)."""
+    """A tiny model trained-with-hints that paints exactly them (see `hint_painting_decoder`)."""
     config = ModelConfig(input_size=32, encoder_weights=None, decoder="unet", head="regression", hints=True)
     return Colorizer.untrained(config, hint_painting_decoder(config))
 
