@@ -348,7 +348,12 @@ def test_browser_a_stroke_of_colour_recolours_its_region_and_little_else(shipped
         arg=automatic_href, timeout=60_000,
     )
     page.wait_for_timeout(1000)
-    page.screenshot(path=str(ROOT / "results" / "app_hints_desktop.png"), full_page=True)
+    slider = page.locator("#slider").bounding_box()  # its handle starts in the middle: show more of the colour half
+    page.mouse.move(slider["x"] + slider["width"] / 2, slider["y"] + slider["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(slider["x"] + slider["width"] * 0.2, slider["y"] + slider["height"] / 2, steps=10)
+    page.mouse.up()
+    page.screenshot(path=str(ROOT / "results" / "app_hints_desktop.png"))
     hinted = rgb_to_lab(np.asarray(Image.open(fetch(link.get_attribute("href"), tmp_path / "hinted.png")).convert("RGB")))
 
     brush = rgb_to_lab(np.array([[parse_colour(web.BRUSH_COLOURS[0])]], np.uint8))[0, 0, 1:]
