@@ -13,10 +13,10 @@ gradio = pytest.importorskip("gradio")
 from colorizer import uploads, web
 
 
-def call_colorize(url, file_data, strength=1.0):
+def call_colorize(url, file_data, strength=1.0, hints=None):
     """POST /colorize through Gradio's plain HTTP API (no client library checks), return (ok, text of the result)."""
     request = urllib.request.Request(
-        f"{url}gradio_api/call/colorize", data=json.dumps({"data": [file_data, strength, "png"]}).encode(),
+        f"{url}gradio_api/call/colorize", data=json.dumps({"data": [file_data, strength, "png", hints]}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -42,6 +42,16 @@ def test_a_server_path_is_never_read(served_demo, tmp_path, with_meta):
     ok, stream = call_colorize(served_demo, file_data)
     assert not ok, stream[-500:]
     assert "secret" not in stream and str(tmp_path) not in stream  # not even the name is echoed
+
+
+def test_hints_that_name_a_server_path_are_never_read(served_demo, tmp_path):
+    from colorizer.loadtest import upload
+
+    photo = upload(served_demo, write(tmp_path / "photo.png", gradient_image(64, 48)))
+    secret = write(tmp_path / "private" / "secret.png", gradient_image(64, 48))
+    for hints in ({"path": str(secret), "meta": {"_type": "gradio.FileData"}}, {"path": "/etc/hostname"}):
+        ok, stream = call_colorize(served_demo, photo, hints=hints)
+        assert not ok and "secret" not in stream and "hostname" not in stream, stream[-500:]
 
 
 @pytest.mark.parametrize("target", ["/dev/zero", "/etc/hostname", "/nonexistent/file.png"])

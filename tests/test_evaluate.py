@@ -51,7 +51,7 @@ def test_held_out_photos_of_training_folders_are_measured_per_category(tmp_path,
     assert "**all categories**" in (tmp_path / "out" / "results.md").read_text()
 
 
-def test_the_hint_curve_has_a_row_per_count_for_models_that_take_hints(tmp_path, tiny_weights):
+def test_the_hint_curve_has_a_row_per_count_for_every_model(tmp_path, tiny_weights):
     from colorizer import Colorizer, ModelConfig
 
     hinted = Colorizer.untrained(ModelConfig(input_size=32, encoder_weights=None, decoder="unet", hints=True))
@@ -63,9 +63,10 @@ def test_the_hint_curve_has_a_row_per_count_for_models_that_take_hints(tmp_path,
     assert evaluate.main([*arguments, "--output", str(tmp_path / "out")]) == 0
     table = json.loads((tmp_path / "out" / "results.json").read_text())["full"]["setA"]
     assert [row for row in table if row not in ("_photos", "truth")] == [
-        "gray baseline", "tiny, 0 hints", "hinted, 0 hints", "hinted, 3 hints"
+        "gray baseline", "tiny, 0 hints", "tiny, 3 hints", "hinted, 0 hints", "hinted, 3 hints"
     ]
     assert table["hinted, 3 hints"] != table["hinted, 0 hints"]
+    assert table["tiny, 3 hints"]["ciede2000"] < table["tiny, 0 hints"]["ciede2000"]  # the truth's colours, spread
     truth_ab = np.random.default_rng(0).normal(0, 20, (48, 48, 2)).astype(np.float32)
     first, again, other = (evaluate.simulated_user_hints(truth_ab, 3, evaluate._photo_rng(path, 3)) for path in ("a/0.png", "b/0.png", "1.png"))
     assert np.array_equal(first.x, again.x) and np.array_equal(first.ab, again.ab)  # the same user for a photo, every run
