@@ -151,6 +151,10 @@ class ColorizeHandler:
         preview.thumbnail((PAINT_PREVIEW_SIZE, PAINT_PREVIEW_SIZE))
         return {"photo": photo, "strokes": None}, {"background": preview, "layers": [], "composite": None}
 
+    def restore_paint_box(self, painting):
+        """The paint box's bin clears the gray photo too: put it back, without strokes."""
+        return self.start_painting(painting["photo"] if painting else None)[1]
+
     def batch(self, photos, strength=DEFAULT_STRENGTH, output_format=DEFAULT_OUTPUT_FORMAT, progress=gr.Progress()):  # noqa: B008 (Gradio's way)
         """Several photos: returns the gallery of colour results, the (gray, colour) pairs, the first pair, and a zip of all.
 
@@ -331,6 +335,7 @@ def one_photo_tab(handler, strength, output_format):
         done.success(handler.start_painting, inputs=photo, outputs=[painted, editor], preprocess=False, api_visibility="private")
         paint = {"inputs": [painted, strength, output_format, editor], "outputs": [*outputs, painted], "api_visibility": "private"}
         editor.input(handler.repaint, **paint, trigger_mode="always_last")
+        editor.clear(handler.restore_paint_box, inputs=painted, outputs=editor, api_visibility="private")
         for setting in settings:
             setting(handler.paint, **paint)
     else:

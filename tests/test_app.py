@@ -364,6 +364,27 @@ def test_browser_a_stroke_of_colour_recolours_its_region_and_little_else(shipped
     far = ~stroke_mask((400, 600), SAUCER_STROKE, width=300)  # the table's far corners
     assert np.abs(hinted[far][:, 1:] - automatic[far][:, 1:]).mean() < 4
 
+    def next_result(previous_href):
+        page.wait_for_function(
+            "old => { const a = document.querySelector('#download a[href]'); return a && a.href !== old; }",
+            arg=previous_href, timeout=60_000,
+        )
+        href = link.get_attribute("href")
+        return href, rgb_to_lab(np.asarray(Image.open(fetch(href, tmp_path / "next.png")).convert("RGB")))
+
+    page.locator("#paint button[aria-label='Undo']").click()  # the stroke taken back: the automatic colours
+    href, undone = next_result(link.get_attribute("href"))
+    assert np.abs(undone - automatic).max() < 0.5
+    paint_stroke(page, "#paint", SAUCER_STROKE, photo_size=(600, 400))
+    href, _ = next_result(href)
+    page.locator("#paint button[aria-label='Clear canvas']").click()  # the bin: no strokes, the gray photo stays
+    href, cleared = next_result(href)
+    assert np.abs(cleared - automatic).max() < 0.5
+    page.wait_for_timeout(1000)
+    paint_stroke(page, "#paint", SAUCER_STROKE, photo_size=(600, 400))
+    _, again = next_result(href)
+    assert np.abs(again - hinted).mean() < 0.5
+
 
 def stroke_mask(shape, points, width):
     """The pixels within `width` / 2 of a polyline through `points` (x, y)."""

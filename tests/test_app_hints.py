@@ -156,3 +156,12 @@ def test_the_colorize_endpoint_takes_hints_as_a_fourth_input(served_demo, tmp_pa
     small = write(tmp_path / "small.png", stroke_layer(10, 10))
     with pytest.raises(AppError, match="hints: the image is 10x10, the photo 80x60"):
         client.predict(handle_file(str(photo)), 1.0, "png", handle_file(str(small)), api_name="/colorize")
+
+
+def test_the_bin_of_the_paint_box_gives_the_gray_photo_back(hinted_handler):
+    handler, folder = hinted_handler
+    photo = str(write(folder / "bin.png", two_halves(60, 40)))
+    painting, _ = handler.start_painting(photo)
+    restored = handler.restore_paint_box(painting)
+    assert restored["background"].size == (60, 40) and restored["layers"] == []
+    assert handler.restore_paint_box(None) is None
