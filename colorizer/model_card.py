@@ -52,6 +52,16 @@ def encoder_training(config):
     return f"Its {blocks} were fine-tuned with the decoder and are stored in `decoder.keras`; the blocks below stay frozen and are rebuilt on load."
 
 
+def hint_training(config):
+    """What the decoder makes of colour hints."""
+    if not config.hints:
+        return "the decoder does not read them; the colorizer spreads each hint through its region after it."
+    return (
+        "the decoder reads the hint map (a, b and a mask at 1/4 size) at every scale, trained with half the "
+        "samples showing the truth's colour in a few small squares; the colorizer then spreads each hint through its region."
+    )
+
+
 def category_rows(metrics):
     """The per-category lines of the validation table."""
     return "\n".join(
@@ -91,6 +101,7 @@ Colorizes black-and-white photos in CIE Lab: the photo's own L goes in, a and b 
 - **Encoder:** {encoder_description(config.encoder_weights)} {encoder_training(config)}
 - **Decoder (trained, `decoder.keras`):** {DECODERS[config.decoder].description}, with a {config.head} head
   ({loss.description(settings, config)}).
+- **Colour hints:** {hint_training(config)}
 - **Data:** {data['train_photos']} photos for training and {data['validation_photos']} held out for validation, from
   {folders}; skipped {data['skipped_near_gray']} near-grayscale, {data['skipped_duplicates']} duplicate and
   {data['skipped_unreadable']} unreadable files.
@@ -115,6 +126,7 @@ Truth colourfulness: {metrics['truth']['cf']:.1f}. Per category (CIEDE2000: lowe
 ```python
 from colorizer import Colorizer
 Colorizer.from_pretrained("path/or/USER/REPO").colorize("photo.jpg").save("colour.png")
+Colorizer.from_pretrained("path/or/USER/REPO").colorize("photo.jpg", hints="strokes.png")  # an RGBA image of strokes
 ```
 
 Limitations: the model has seen only the photos above; subjects unlike them get the colours it learnt there.
