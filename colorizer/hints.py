@@ -19,6 +19,8 @@ HINT_CHANNELS = 3  # a, b, mask
 NO_HINTS_SHARE = 0.5  # of training samples, shown without hints: the model must stay good on its own
 MEAN_HINT_PATCHES = 8  # patches per hinted training sample, geometrically distributed
 MAX_PATCH = 9  # training patches are 1x1 to 9x9 pixels at the model's input size
+# Colours the page offers for painting (any other can be picked): red, orange, yellow, green, blue, purple, skin, brown.
+PALETTE = ("#c0392b", "#e67e22", "#f1c40f", "#27ae60", "#2e86c1", "#8e44ad", "#e0ac8a", "#6e4b2a")
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,8 @@ def spread_hints(ab: np.ndarray, lightness: np.ndarray, hints: np.ndarray, edge_
     pull = 1 / (reach * grid) ** 2 + HINT_WEIGHT * hinted
     system = scipy.sparse.diags(np.asarray(affinity.sum(axis=1)).ravel() + pull) - affinity
     wanted = HINT_WEIGHT * hinted[:, None] * (hints[..., :2].reshape(-1, 2) - coarse_ab.reshape(-1, 2))
-    correction = scipy.sparse.linalg.spsolve(system.tocsc(), wanted).reshape(grid, grid, 2)
+    # Symmetric positive definite and diagonally dominant: a symmetric ordering, no pivoting.
+    factors = scipy.sparse.linalg.splu(system.tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0, options={"SymmetricMode": True})
+    correction = factors.solve(wanted).reshape(grid, grid, 2)
     size = (ab.shape[1], ab.shape[0])
     return (ab + np.stack([resize_channel(correction[..., channel], size) for channel in (0, 1)], axis=-1)).astype(np.float32)

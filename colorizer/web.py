@@ -28,6 +28,7 @@ from PIL import Image
 from . import hub, resources
 from .config import DEFAULT_STRENGTH, MAX_STRENGTH, check_strength
 from .files import fit_file_name
+from .hints import PALETTE
 from .images import DEFAULT_OUTPUT_FORMAT, IMAGE_SUFFIXES, OUTPUT_FORMATS, ImageError, load_photo, save_png
 from .pipeline import Colorizer
 from .processor import grayscale
@@ -41,7 +42,6 @@ DEFAULT_PORT = 7860  # Gradio's
 PANEL_HEIGHT = 440  # the photo and its result side by side, the same height
 PAINT_PREVIEW_SIZE = 1024  # longest side of the gray photo painted on: enough to place strokes, light for a phone
 BRUSH_SIZE = 8  # radius in pixels of the gray preview: a stroke that stays inside a dress or a saucer
-BRUSH_COLOURS = ["#c0392b", "#e67e22", "#f1c40f", "#27ae60", "#2e86c1", "#8e44ad", "#e0ac8a", "#6e4b2a"]
 EXAMPLES = resources.example_photos()
 INTRODUCTION = (
     "# Colorizer\n"
@@ -350,7 +350,7 @@ def paint_tab():
     with gr.Tab("Paint colours", elem_id="paint-tab"):
         editor = gr.ImageEditor(
             label="Paint colours you know", type="numpy", image_mode="RGBA", sources=[], transforms=[], layers=False,
-            format="png", height=PANEL_HEIGHT, elem_id="paint", brush=gr.Brush(default_size=BRUSH_SIZE, colors=BRUSH_COLOURS, color_mode="defaults"),
+            format="png", height=PANEL_HEIGHT, elem_id="paint", brush=gr.Brush(default_size=BRUSH_SIZE, colors=list(PALETTE), color_mode="defaults"),
         )
         gr.Markdown(PAINT_HELP, elem_id="paint-help")
     return editor

@@ -4,7 +4,7 @@
 
 Prints, for a 1024x768 JPEG, the median end-to-end time (decode, model, upsample,
 Lab to RGB, PNG encode), the encoder-only time measured in the same run, each stage's
-share, the time with ten painted strokes of colour hints, and the extra
+share, the time with ten painted strokes of colour hints (the photo's own colours), and the extra
 memory that colorizing a 24 MP photo takes.
 """
 
@@ -45,13 +45,16 @@ def test_photo_jpeg(width, height):
     return buffer.getvalue()
 
 
-def ten_strokes(size):
-    """Ten short strokes of colour, 9 pixels wide, as a user paints them: an RGBA image the size of the photo."""
+def ten_strokes(photo_rgb):
+    """Ten short strokes, 9 pixels wide, at random places, each in the colour the photo truly has there
+    (as a user who knows the colours paints them): an RGBA image the size of the photo."""
     rng = np.random.default_rng(0)
-    strokes = np.zeros((size[1], size[0], 4), np.uint8)
+    height, width = photo_rgb.shape[:2]
+    strokes = np.zeros((height, width, 4), np.uint8)
     for _ in range(10):
-        x, y = rng.integers(0, size[0] - 60), rng.integers(0, size[1] - 9)
-        strokes[y : y + 9, x : x + 60] = (*rng.integers(0, 256, 3), 255)
+        x, y = rng.integers(0, width - 60), rng.integers(0, height - 9)
+        colour = photo_rgb[y : y + 9, x : x + 60].reshape(-1, 3).mean(axis=0)
+        strokes[y : y + 9, x : x + 60] = (*np.round(colour).astype(np.uint8), 255)
     return strokes
 
 
@@ -118,14 +121,14 @@ def main():
         "PNG encode": lambda: imagecodecs.png_encode(result, level=1, filter=imagecodecs.PNG.FILTER.PAETH),
     }
     total, encoder_only = median_ms(args.repeats, end_to_end, stages["encoder (VGG16)"])
-    strokes = ten_strokes(photo.size)
+    strokes = ten_strokes(np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB")))
     automatic, hinted = median_ms(args.repeats, end_to_end, lambda: colorizer.colorize_to_file(jpeg, out_dir / "hinted.png", hints=strokes))
     timings = dict(zip(stages, median_ms(args.repeats, *stages.values())))
     print(f"\n1024x768 photo, model input {size}x{size}, median of {args.repeats} runs:")
     print(f"  end to end (decode, model, upsample, Lab->RGB, PNG): {total:7.1f} ms")
     print(f"  encoder only (same run):                             {encoder_only:7.1f} ms")
     print(f"  ratio end-to-end / encoder: {total / encoder_only:.2f}  (target <= 1.5; end to end target <= 500 ms)")
-    print(f"  with ten painted strokes: {hinted:7.1f} ms against {automatic:7.1f} ms without "
+    print(f"  with ten strokes of its own colours: {hinted:7.1f} ms against {automatic:7.1f} ms without "
           f"(x{hinted / automatic:.2f}; target <= 1.10)")
     print("  stages:")
     for name, milliseconds in timings.items():

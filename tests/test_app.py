@@ -17,7 +17,7 @@ from PIL import Image
 
 from colorizer import data, hub
 from colorizer import loadtest as load_benchmark  # the load test runs the benchmark's own code
-from colorizer.hints import parse_colour
+from colorizer.hints import PALETTE, parse_colour
 from colorizer.lab import rgb_to_lab
 
 from conftest import CONSTANT_AB, gradient_image, write
@@ -356,7 +356,7 @@ def test_browser_a_stroke_of_colour_recolours_its_region_and_little_else(shipped
     page.screenshot(path=str(ROOT / "results" / "app_hints_desktop.png"))
     hinted = rgb_to_lab(np.asarray(Image.open(fetch(link.get_attribute("href"), tmp_path / "hinted.png")).convert("RGB")))
 
-    brush = rgb_to_lab(np.array([[parse_colour(web.BRUSH_COLOURS[0])]], np.uint8))[0, 0, 1:]
+    brush = rgb_to_lab(np.array([[parse_colour(PALETTE[0])]], np.uint8))[0, 0, 1:]
     stroke = stroke_mask((400, 600), SAUCER_STROKE, width=6)
     a, b = hinted[stroke][:, 1:].mean(axis=0)
     hue_error = (np.degrees(np.arctan2(b, a) - np.arctan2(brush[1], brush[0])) + 180) % 360 - 180
