@@ -202,7 +202,7 @@ class ColorizeHandler:
             gray = save_png(grayscale(photo), free_path(folder, stem, "-gray.png"))
             colour_path = free_path(folder, stem, "-colour" + OUTPUT_FORMATS[output_format])
             colour = self.colorizer.colorize_to_file(photo, colour_path, strength, output_format, hints=hints)
-        except (ImageError, ValueError) as error:  # ValueError: hints for a model trained without them
+        except ImageError as error:
             print(f"rejected an upload: {error}", file=sys.stderr)
             raise gr.Error(str(error), print_exception=False) from None
         return str(gray), str(colour)
@@ -325,22 +325,18 @@ def one_photo_tab(handler, strength, output_format):
             )
             download = gr.File(label="Colour photo, full resolution", visible=False, elem_id="download")
     hints = gr.Image(label="Colour hints", type="filepath", image_mode="RGBA", visible=False, elem_id="hints")
+    painted = gr.State()  # the photo in the paint box and a fingerprint of its strokes
     outputs = [slider, download]
     done = photo.change(handler, inputs=[photo, strength, output_format, hints], outputs=outputs, api_name="colorize", preprocess=False)
     done.success(show, outputs=download, js=SCROLL_TO_RESULT, api_visibility="private")
-    done.failure(lambda: None, outputs=photo, api_visibility="private")  # no broken-image icon left behind
-    settings = [strength.release, output_format.input]
-    if editor:
-        painted = gr.State()
-        done.success(handler.start_painting, inputs=photo, outputs=[painted, editor], preprocess=False, api_visibility="private")
-        paint = {"inputs": [painted, strength, output_format, editor], "outputs": [*outputs, painted], "api_visibility": "private"}
-        editor.input(handler.repaint, **paint, trigger_mode="always_last")
-        editor.clear(handler.restore_paint_box, inputs=painted, outputs=editor, api_visibility="private")
-        for setting in settings:
-            setting(handler.paint, **paint)
-    else:
-        for setting in settings:
-            setting(handler, inputs=[photo, strength, output_format], outputs=outputs, api_visibility="private", preprocess=False)
+    done.success(handler.start_painting, inputs=photo, outputs=[painted, editor], preprocess=False, api_visibility="private")
+    # No broken-image icon left behind, and no earlier photo left to paint on.
+    done.failure(lambda: (None, None, None), outputs=[photo, painted, editor], api_visibility="private")
+    paint = {"inputs": [painted, strength, output_format, editor], "outputs": [*outputs, painted], "api_visibility": "private"}
+    editor.input(handler.repaint, **paint, trigger_mode="always_last")
+    editor.clear(handler.restore_paint_box, inputs=painted, outputs=editor, api_visibility="private")
+    for setting in (strength.release, output_format.input):  # the strokes stay
+        setting(handler.paint, **paint)
     if EXAMPLES:  # a click fills in the photo, which runs the model in use: nothing cached
         gr.Examples(examples=[[str(path)] for path in EXAMPLES], inputs=photo)
 
