@@ -128,17 +128,22 @@ class ColorizeHandler:
     def paint(self, painting, strength, output_format, editor):
         """The photo `start_painting` remembered, coloured with the strokes painted on it; returns the
         slider, the download and what was painted (the paint box's state)."""
-        if not painting:
-            return None, None, painting
         strokes = painted_strokes(editor)
-        result, download = self(painting["photo"], strength, output_format, strokes)
-        return result, download, {**painting, "strokes": fingerprint(strokes)}
+        return self._colour_painting(painting, strength, output_format, strokes, fingerprint(strokes))
 
     def repaint(self, painting, strength, output_format, editor):
         """`paint` after the paint box changed, unless its strokes did not (it reports loading a new photo, too)."""
-        if painting and fingerprint(painted_strokes(editor)) == painting["strokes"]:
+        strokes = painted_strokes(editor)
+        digest = fingerprint(strokes)
+        if painting and digest == painting["strokes"]:
             return gr.skip(), gr.skip(), painting
-        return self.paint(painting, strength, output_format, editor)
+        return self._colour_painting(painting, strength, output_format, strokes, digest)
+
+    def _colour_painting(self, painting, strength, output_format, strokes, digest):
+        if not painting:
+            return None, None, painting
+        result, download = self(painting["photo"], strength, output_format, strokes)
+        return result, download, {**painting, "strokes": digest}
 
     def start_painting(self, photo):
         """After a photo is colorized: remember it, and put its gray version (no strokes yet) in the paint box."""
