@@ -9,6 +9,7 @@ from tqdm import tqdm
 from .config import DEFAULT_STRENGTH, check_strength
 from .files import fit_file_name
 from .images import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, MAX_PIXELS, OUTPUT_FORMATS, ImageError, find_images
+from .precision import DEFAULT_PRECISION, PRECISIONS, describe
 
 
 def parse_args(argv=None):
@@ -51,6 +52,12 @@ def parse_args(argv=None):
         "opaque pixels' colours are hints (their lightness is ignored; transparent: no hint)",
     )
     parser.add_argument("--revision", default=None, help="Hub branch, tag or commit to pin the model to (default: main)")
+    parser.add_argument(
+        "--precision", choices=PRECISIONS, default=DEFAULT_PRECISION,
+        help="what the model computes in: auto picks bfloat16 where the processor has instructions for it "
+        "(AMX or AVX-512 BF16: about twice as fast, colours within a CIEDE2000 of 1 on average), else float32 "
+        "(default: %(default)s)",
+    )
     parser.add_argument(
         "--overwrite", action="store_true", help="replace results that already exist in the output folder (default: skip them)"
     )
@@ -108,10 +115,11 @@ def main(argv=None):
     from .weights import WeightsError
 
     try:
-        colorizer = Colorizer.from_pretrained(args.model, revision=args.revision)
+        colorizer = Colorizer.from_pretrained(args.model, revision=args.revision, precision=args.precision)
     except (WeightsError, FileNotFoundError) as error:
         print(f"error: cannot load the model: {error}", file=sys.stderr)
         return 1
+    print(f"Colorizing with {colorizer.source}; {describe(args.precision)}", flush=True)
 
     if args.hints and len(files) != 1:
         print("error: --hints: give one photo with --hints", file=sys.stderr)

@@ -10,6 +10,8 @@ import argparse
 import dataclasses
 from dataclasses import dataclass, field
 
+from .precision import DEFAULT_PRECISION, PRECISIONS, check_precision
+
 
 def option(default, help, **argparse_options):
     """A dataclass field that is also a command-line option (--name-with-dashes)."""
@@ -121,6 +123,10 @@ class TrainingSettings:
     patience: int = option(3, "stop after this many epochs without a better validation loss")
     seed: int = option(0, "random seed (augmentation, shuffling, initial weights)")
     max_photos: int | None = option(None, "train on N photos only, a fixed sample from every folder (quick trials; default: all)", type=optional(int))
+    precision: str = option(
+        DEFAULT_PRECISION, "what the encoder and the decoder compute in: auto (bfloat16 where the processor has AMX "
+        "or AVX-512 BF16, else float32), float32 or bfloat16; the weights stay float32", choices=PRECISIONS,
+    )
 
     def __post_init__(self):
         object.__setattr__(self, "data", tuple(str(folder) for folder in self.data))
@@ -131,6 +137,7 @@ class TrainingSettings:
         for name in ("epochs", "batch_size", "augmentations", "patience"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        check_precision(self.precision)
         if not 0 < self.validation_percent < 100:
             raise ValueError(f"validation_percent must lie between 0 and 100, got {self.validation_percent}")
 

@@ -14,6 +14,7 @@ from .backend import keras, layers
 from .bins import AB_BINS, AnnealedMean
 from .encoder import build_encoder_top, feature_shapes, frozen_outputs, top_input
 from .hints import HINT_CHANNELS
+from .precision import computing_in
 
 HINTS_INPUT = "hints"  # the decoder input of a model trained with hints (not an encoder output)
 
@@ -27,15 +28,20 @@ class DecoderSpec:
     description: str
 
 
-def _conv(filters, name, activation="relu"):
-    return layers.Conv2D(filters, 3, padding="same", activation=activation, name=name)
+def _conv(filters, name, activation="relu", **options):
+    return layers.Conv2D(filters, 3, padding="same", activation=activation, name=name, **options)
+
+
+# The heads compute in float32 whatever the rest does (precision.py): the logits feed a softmax at a low
+# temperature and the loss, where bfloat16's 8-bit mantissa would show.
+HEAD_DTYPE = "float32"
 
 
 def _classification_head(x, config):
     """ab-bin logits at S/4, their annealed mean, upsampled bilinearly x4 to S (Zhang et al.)."""
-    logits = layers.Conv2D(len(AB_BINS), 1, name="ab_logits")(x)
-    ab = AnnealedMean(AB_BINS / lab.AB_SCALE, config.temperature, name="annealed_mean")(logits)
-    return {"ab": layers.UpSampling2D(4, interpolation="bilinear", name="ab")(ab), "logits": logits}
+    logits = layers.Conv2D(len(AB_BINS), 1, name="ab_logits", dtype=HEAD_DTYPE)(x)
+    ab = AnnealedMean(AB_BINS / lab.AB_SCALE, config.temperature, name="annealed_mean", dtype=HEAD_DTYPE)(logits)
+    return {"ab": layers.UpSampling2D(4, interpolation="bilinear", name="ab", dtype=HEAD_DTYPE)(ab), "logits": logits}
 
 
 def _inputs(config):
@@ -96,7 +102,7 @@ def build_bottleneck_decoder(config):
         x = layers.UpSampling2D(2, name="decoder_up4")(x)
         x = _conv(16, "decoder_conv6")(x)
         x = layers.UpSampling2D(2, name="decoder_up5")(x)
-        outputs = {"ab": _conv(2, "ab", activation="tanh")(x)}
+        outputs = {"ab": _conv(2, "ab", activation="tanh", dtype=HEAD_DTYPE)(x)}
     return keras.Model(inputs, outputs, name="decoder")
 
 
@@ -130,8 +136,8 @@ def build_unet_decoder(config):
     if config.head == "classification":
         outputs = _classification_head(x, config)
     else:
-        ab = _conv(2, "ab_quarter", activation="tanh")(x)
-        outputs = {"ab": layers.UpSampling2D(4, interpolation="bilinear", name="ab")(ab)}
+        ab = _conv(2, "ab_quarter", activation="tanh", dtype=HEAD_DTYPE)(x)
+        outputs = {"ab": layers.UpSampling2D(4, interpolation="bilinear", name="ab", dtype=HEAD_DTYPE)(ab)}
     return keras.Model(inputs, outputs, name="decoder")
 
 
@@ -150,11 +156,17 @@ def build_decoder(config):
     return DECODERS[config.decoder].build(config)
 
 
-def build_trained_part(config):
+def build_trained_part(config, precision="float32"):
     """Everything a weights folder stores: the decoder, with the encoder's trainable top blocks before it if any.
 
-    Its inputs are the frozen encoder's outputs (`frozen_inputs`), its outputs the decoder's.
+    Its inputs are the frozen encoder's outputs (`frozen_inputs`), its outputs the decoder's. It computes
+    in `precision` ("float32" or "bfloat16"), the heads in float32; its weights are float32 either way.
     """
+    with computing_in(precision):
+        return _build_trained_part(config)
+
+
+def _build_trained_part(config):
     decoder = build_decoder(config)
     if not config.encoder_trainable:
         return decoder

@@ -15,6 +15,7 @@ import numpy as np
 from . import lab
 from .backend import keras, layers
 from .files import sha256_of
+from .precision import computing_in
 
 # VGG16's "caffe" preprocessing: BGR channels minus the ImageNet means (Keras' preprocess_input).
 VGG16_MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)
@@ -35,24 +36,28 @@ def feature_shapes(input_size, names):
     return {name: (input_size // ENCODER_OUTPUTS[name][0],) * 2 + (ENCODER_OUTPUTS[name][1],) for name in names}
 
 
-def build_encoder(config, outputs):
+def build_encoder(config, outputs, precision="float32"):
     """L (S x S x 1, 0..100) to a dict of the frozen encoder's named `outputs` (see `ENCODER_OUTPUTS`).
 
     Gray is replicated into VGG16's three channels and given VGG16's own caffe preprocessing
-    inside the model, so callers only ever pass L.
+    inside the model, so callers only ever pass L. VGG16 computes in `precision` ("float32" or
+    "bfloat16"); what it hands on is float32 either way.
     """
     size = config.input_size
     lightness = keras.Input((size, size, 1), name="lightness")
     gray = layers.Rescaling(255.0 / lab.L_MAX, name="lightness_to_gray")(lightness)
     gray3 = layers.Concatenate(name="gray_to_bgr")([gray, gray, gray])
     caffe = layers.Rescaling(1.0, offset=-VGG16_MEAN_BGR, name="caffe_preprocessing")(gray3)
-    vgg16 = _vgg16(config)
+    with computing_in(precision):
+        vgg16 = _vgg16(config)
     if len(vgg16.layers) != ENCODER_LAYERS:  # through block5_pool, as the design specifies
         raise RuntimeError(f"expected VGG16 with {ENCODER_LAYERS} layers, got {len(vgg16.layers)}")
     taps = [name for name in outputs if name.startswith("block")]
     tapped = keras.Model(vgg16.input, [vgg16.get_layer(name).output for name in taps], name="vgg16")
     tapped_outputs = tapped(caffe)
     features = dict(zip(taps, tapped_outputs if isinstance(tapped_outputs, (list, tuple)) else [tapped_outputs]))
+    if precision != "float32":
+        features = {name: layers.Activation("linear", dtype="float32", name=f"{name}_float32")(x) for name, x in features.items()}
     if "lightness_quarter" in outputs:
         scaled = layers.Rescaling(1.0 / lab.L_MAX, name="lightness_to_unit")(lightness)
         features["lightness_quarter"] = layers.AveragePooling2D(4, name="lightness_quarter")(scaled)

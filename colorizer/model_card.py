@@ -24,7 +24,7 @@ def describe_machine():
     return words
 
 
-def training_summary(settings, photos, train, state, stage_seconds):
+def training_summary(settings, photos, train, state, stage_seconds, precision):
     """What config.json's "training" records: settings, data actually used (per folder), epochs, times, machine."""
     used = photos.train + photos.validation
     folders = {folder: sum(1 for photo in used if Path(folder) in photo.path.parents) for folder in settings.data}
@@ -38,6 +38,7 @@ def training_summary(settings, photos, train, state, stage_seconds):
             "skipped_duplicates": len(photos.duplicates), "train_samples": len(train[1]),
         },
         "machine": describe_machine(),
+        "precision": precision,
         "epochs_done": state["epochs_done"], "best_epoch": state["best_epoch"], "best_val_loss": state["best_val_loss"],
         "fit_seconds": round(sum(epoch.get("seconds", 0) for epoch in state["history"]), 1),
         "stage_seconds": stage_seconds,
@@ -106,7 +107,8 @@ Colorizes black-and-white photos in CIE Lab: the photo's own L goes in, a and b 
   {folders}; skipped {data['skipped_near_gray']} near-grayscale, {data['skipped_duplicates']} duplicate and
   {data['skipped_unreadable']} unreadable files.
 - **Training:** {training['epochs_done']} epoch(s) (best: {training['best_epoch']}) of the decoder on features cached once
-  ({data['train_samples']} augmented photos): {training['fit_seconds'] / 60:.1f} minutes of fitting on {training['machine']}.
+  ({data['train_samples']} augmented photos): {training['fit_seconds'] / 60:.1f} minutes of fitting on {training['machine']},
+  computing in {training.get('precision', 'float32')} (weights kept in float32).
 
 ## Validation (the held-out photos, full resolution)
 

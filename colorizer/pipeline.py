@@ -16,6 +16,7 @@ from .decoders import HINTS_INPUT, build_trained_part, frozen_inputs, hint_shape
 from .encoder import build_encoder
 from .hints import hint_map, read_hints
 from .images import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, load_photo, save_image, to_pil
+from .precision import DEFAULT_PRECISION, choose_precision
 from .processor import ImageProcessor
 from .propagation import spread_hints
 
@@ -36,13 +37,16 @@ class Colorizer:
         The weights folder's config.json, if loaded from one.
     source : str
         Where the weights came from, for messages: a folder or USER/REPO@REVISION.
+    precision : str
+        What the encoder computes in, "float32" or "bfloat16" (see `precision.py`), for messages.
     """
 
-    def __init__(self, encoder, decoder, config: ModelConfig, info=None, source="untrained"):
+    def __init__(self, encoder, decoder, config: ModelConfig, info=None, source="untrained", precision="float32"):
         self.encoder, self.decoder, self.config = encoder, decoder, config
         self.processor = ImageProcessor(config.input_size)
         self.info = info or {}
         self.source = source
+        self.precision = precision
         set_temperature(decoder, config.temperature)
         lightness = keras.Input(encoder.input.shape[1:], name="lightness")
         features, inputs = dict(encoder(lightness)), [lightness]
@@ -52,20 +56,28 @@ class Colorizer:
         self.model = keras.Model(inputs, decoder(features)["ab"], name="colorizer")  # L (and hints) -> ab / AB_SCALE
 
     @classmethod
-    def from_pretrained(cls, name_or_path=None, revision=None):
-        """Load a weights folder: None for the shipped model, a local path, or a Hub id "USER/REPO"."""
+    def from_pretrained(cls, name_or_path=None, revision=None, precision: str = DEFAULT_PRECISION):
+        """Load a weights folder: None for the shipped model, a local path, or a Hub id "USER/REPO".
+
+        `precision`: "auto" (bfloat16 where the processor has instructions for it), "float32" or "bfloat16".
+        """
         folder = weights.resolve(name_or_path, revision=revision)
         config, decoder, document = weights.load_folder(folder)
         weights.warn_if_encoder_differs(config)
         source = "the shipped model" if name_or_path is None else str(name_or_path) + (f"@{revision}" if revision else "")
-        return cls(build_encoder(config, frozen_inputs(config)), decoder, config, document, source)
+        return cls._with_encoder(config, decoder, choose_precision(precision), document, source)
 
     @classmethod
-    def untrained(cls, config=None, decoder=None):
+    def untrained(cls, config=None, decoder=None, precision: str = DEFAULT_PRECISION):
         """A colorizer with a fresh (or given) trained part (decoder, and fine-tuned encoder blocks): training, tests."""
         config = config or ModelConfig()
         decoder = decoder if decoder is not None else build_trained_part(config)
-        return cls(build_encoder(config, frozen_inputs(config)), decoder, config)
+        return cls._with_encoder(config, decoder, choose_precision(precision))
+
+    @classmethod
+    def _with_encoder(cls, config, decoder, precision, info=None, source="untrained"):
+        encoder = build_encoder(config, frozen_inputs(config), precision)
+        return cls(encoder, decoder, config, info, source, precision)
 
     @property
     def input_size(self) -> int:

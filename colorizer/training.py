@@ -27,12 +27,16 @@ from .hints import sample_training_hints
 from .images import read_rgb
 from .lab import AB_SCALE
 from .losses import LOSSES
+from .precision import choose_precision, describe
 from .processor import ImageProcessor
 from .weights import check_output_folder
 
-# XLA, measured on 2 CPU cores: VGG16 10% faster, a decoder epoch 20% faster. Keras' "auto" leaves it off
+
+# XLA, measured on 2 CPU cores: VGG16 10% faster, a decoder epoch 20% faster in float32. Keras' "auto" leaves it off
 # on TensorFlow; on PyTorch, jit_compile means torch.compile, which is not what was measured, so not there.
-JIT_COMPILE = keras.backend.backend() in ("tensorflow", "jax")
+# In bfloat16, XLA's CPU convolutions do not use the processor's bfloat16 units (VGG16 2.4x slower): off.
+def jit_compile(precision):
+    return keras.backend.backend() in ("tensorflow", "jax") and precision == "float32"
 
 
 class Stopwatch:
@@ -77,7 +81,9 @@ def scan(settings, stopwatch):
 
 
 def cache_features(settings, config, photos, augmentation, variants, stopwatch, name):
-    """Fill (or reuse) the feature cache of `photos` x `variants`; returns ({name: features}, ab) memory maps."""
+    """Fill (or reuse) the feature cache of `photos` x `variants`, the encoder computing in the settings' precision;
+    returns ({name: features}, ab) memory maps."""
+    precision = choose_precision(settings.precision)
     processor = ImageProcessor(config.input_size)
     outputs = cached_outputs(config)
     key = data.FeatureCache.key(
@@ -90,13 +96,14 @@ def cache_features(settings, config, photos, augmentation, variants, stopwatch, 
         encoder=config.encoder_weights,
         encoder_sha256=encoder_fingerprint(config),
         encoder_outputs=outputs,
+        encoder_precision=precision,
     )
     shapes = feature_shapes(config.input_size, outputs)
     cache = data.FeatureCache(Path(settings.cache) / f"{name}-{key}", len(photos) * variants, shapes, config.input_size)
     with stopwatch(f"cache: {name} features ({cache.count} samples)"):
         if cache.done < cache.count:
-            encoder = build_encoder(config, outputs)
-            encoder.compile(jit_compile=JIT_COMPILE)
+            encoder = build_encoder(config, outputs, precision)
+            encoder.compile(jit_compile=jit_compile(precision))
 
             def make_batch(start, stop):
                 pairs = []
@@ -200,19 +207,20 @@ def check_new_run(checkpoint_folder, resume):
 
 
 def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resume=False, extra_state=None):
-    """Train the trained part (decoder, and any fine-tuned encoder blocks) on cached features.
+    """Train the trained part (decoder, and any fine-tuned encoder blocks) on cached features, in the settings' precision.
 
-    Returns (the trained part with its best weights, the run's state).
+    Returns (the trained part with its best weights, built in float32 as weights folders keep it; the run's state).
     """
     checkpoint_folder = Path(checkpoint_folder)
+    precision = choose_precision(settings.precision)
     keras.utils.set_random_seed(settings.seed)
-    decoder = build_trained_part(config)
+    decoder = build_trained_part(config, precision)
     loss_spec = LOSSES[settings.loss]
     train, validation = [({name: features[name] for name in frozen_inputs(config)}, ab) for features, ab in (train, validation)]
     trained = keras.Model(decoder.input, decoder.output[loss_spec.output], name=f"decoder_{loss_spec.output}")
     optimizer = keras.optimizers.Adam(settings.learning_rate)
     loss = loss_spec.build(settings, config, train[1])
-    trained.compile(optimizer=optimizer, loss=loss, jit_compile=JIT_COMPILE)
+    trained.compile(optimizer=optimizer, loss=loss, jit_compile=jit_compile(precision))
     state = {"epochs_done": 0, "best_val_loss": float("inf"), "best_epoch": 0, "epochs_without_progress": 0, "history": [], **(extra_state or {})}
     state_file = checkpoint_folder / "state.json"
     if resume and state_file.exists():
@@ -246,8 +254,9 @@ def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resum
                 ],
                 verbose=1 if sys.stdout.isatty() else 2,  # a progress bar in a terminal, a line per epoch in a log
             )
-    decoder.load_weights(checkpoint_folder / "best.weights.h5")
-    return decoder, state
+    best = build_trained_part(config)
+    best.load_weights(checkpoint_folder / "best.weights.h5")
+    return best, state
 
 
 # --- the whole run -------------------------------------------------------------------------------
@@ -266,11 +275,14 @@ def run(settings: TrainingSettings, config: ModelConfig, resume=False):
     config = dataclasses.replace(config, head=LOSSES[settings.loss].head, encoder_weights_sha256=encoder_fingerprint(config))
     if settings.output:
         check_output_folder(settings.output)  # now, not after an hour of training
+    precision = choose_precision(settings.precision)
+    print(describe(settings.precision), flush=True)
     stopwatch = Stopwatch()
     photos = scan(settings, stopwatch)
     not_in_key = {"output": None, "cache": None, "epochs": None, "patience": None}  # --resume may change these
     key = data.FeatureCache.key(
-        settings={**settings.to_dict(), **not_in_key}, config=config.to_dict(), photos=[photo.sha256 for photo in photos.train]
+        settings={**settings.to_dict(), **not_in_key, "precision": precision}, config=config.to_dict(),
+        photos=[photo.sha256 for photo in photos.train],
     )
     checkpoints = Path(settings.cache) / "runs" / key
     check_new_run(checkpoints, resume)  # before the cache stage, the slow one
@@ -278,13 +290,13 @@ def run(settings: TrainingSettings, config: ModelConfig, resume=False):
     train = cache_features(settings, config, photos.train, data.Augmentation(), settings.augmentations, stopwatch, "train")
     validation = cache_features(settings, config, photos.validation, None, 1, stopwatch, "validation")
     decoder, state = fit(settings, config, train, validation, checkpoints, stopwatch, resume=resume, extra_state={"output": str(output)})
-    colorizer = Colorizer.untrained(config, decoder)
+    colorizer = Colorizer.untrained(config, decoder, precision)
     with stopwatch("validate: metrics on the held-out split, per category"):
         sets = data.by_category(photos.validation, settings.data)
         results, _ = evaluate.evaluate({"model": colorizer}, sets, sizes=("full",), progress=lambda it, desc: progress_bar(it, desc=desc))
         print(evaluate.markdown_table(results))
         metrics = {**evaluate.combine(list(results["full"].values())), "categories": results["full"]}
-    training = training_summary(settings, photos, train, state, stopwatch.stages)
+    training = training_summary(settings, photos, train, state, stopwatch.stages, precision)
     with stopwatch("save: weights folder"):
         folder = colorizer.save(
             output, training=training,

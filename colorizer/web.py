@@ -1,6 +1,6 @@
 """The Gradio app: drop black-and-white photos, compare gray and colour with a slider, download the results.
 
-    colorizer-app [--model FOLDER_OR_USER/REPO[@REVISION]] [--host H] [--port P]
+    colorizer-app [--model FOLDER_OR_USER/REPO[@REVISION]] [--host H] [--port P] [--precision auto]
 
 `app.py` (the Hugging Face Space's entry point) calls `main`; the tests build the same
 page around a tiny model with `build_demo`. Two API endpoints: `/colorize` (one photo) and
@@ -31,6 +31,7 @@ from .files import fit_file_name
 from .hints import PALETTE
 from .images import DEFAULT_OUTPUT_FORMAT, IMAGE_SUFFIXES, OUTPUT_FORMATS, ImageError, load_photo, save_png
 from .pipeline import Colorizer
+from .precision import DEFAULT_PRECISION, PRECISIONS, describe
 from .processor import grayscale
 from .uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
 
@@ -65,21 +66,22 @@ SCROLL_TO_RESULT = """(...outputs) => {
 SCROLL_TO_ALBUM = SCROLL_TO_RESULT.replace('"result"', '"album-result"')
 
 
-def load_colorizer(spec=None):
+def load_colorizer(spec=None, precision=DEFAULT_PRECISION):
     """The app's model and a notice for the page: `spec` is a weights folder, USER/REPO or USER/REPO@REVISION.
 
     If the model named cannot be loaded (offline, wrong name, damaged folder) the app
     says so on the page and uses the shipped weights instead of failing to start.
     """
     if not spec:
-        return Colorizer.from_pretrained(), None
+        return Colorizer.from_pretrained(precision=precision), None
     name, revision = hub.parse_model_spec(spec)
     try:
-        return Colorizer.from_pretrained(name, revision=revision), None
+        return Colorizer.from_pretrained(name, revision=revision, precision=precision), None
     except Exception as error:  # noqa: BLE001 (whatever went wrong, the shipped model still works)
         print(f"warning: could not load the model {spec} ({error}); using the shipped model", file=sys.stderr)
         shown = f" `{name}`" if hub.is_hub_id(name) else ""  # a Hub id is public; a server path and the error are not
-        return Colorizer.from_pretrained(), f"The model{shown} could not be loaded, so this page runs the shipped model."
+        notice = f"The model{shown} could not be loaded, so this page runs the shipped model."
+        return Colorizer.from_pretrained(precision=precision), notice
 
 
 def describe_model(colorizer):
@@ -395,9 +397,10 @@ def show_selected(pairs, selected: gr.SelectData):
     return pairs[selected.index]
 
 
-def launch(spec=None, server_name=None, server_port=None, **launch_options):
+def launch(spec=None, server_name=None, server_port=None, precision=DEFAULT_PRECISION, **launch_options):
     """Load the model (falling back to the shipped one) and serve the page until interrupted."""
-    colorizer, notice = load_colorizer(spec)
+    colorizer, notice = load_colorizer(spec, precision)
+    print(f"Colorizer: {colorizer.source}; {describe(precision)}", flush=True)
     demo = build_demo(colorizer, notice)
     wanted = server_port or int(os.environ.get("GRADIO_SERVER_PORT", DEFAULT_PORT))
     keep_serving = not launch_options.pop("prevent_thread_lock", False)
@@ -424,12 +427,20 @@ def parse_args(argv=None):
         "--port", type=int, default=None,
         help=f"port (default: $GRADIO_SERVER_PORT, else {DEFAULT_PORT}, else the next free one; the app prints where it serves)",
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--precision", choices=PRECISIONS, default=os.environ.get("COLORIZER_PRECISION") or DEFAULT_PRECISION,
+        help="what the model computes in: auto picks bfloat16 where the processor has instructions for it, "
+        "else float32 (default: $COLORIZER_PRECISION, else %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    if args.precision not in PRECISIONS:  # argparse does not check a default taken from the environment
+        parser.error(f"COLORIZER_PRECISION must be one of {', '.join(PRECISIONS)}, not {args.precision!r}")
+    return args
 
 
 def main(argv=None):
     args = parse_args(argv)
-    launch(args.model, server_name=args.host, server_port=args.port)
+    launch(args.model, server_name=args.host, server_port=args.port, precision=args.precision)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,17 @@
 """Speed and memory of colorizing one photo on this machine (a benchmark, not a test).
 
-    python scripts/benchmark.py [--model FOLDER] [--repeats 15]      (with the package installed)
+    python scripts/benchmark.py [--model FOLDER] [--repeats 15] [--precisions float32 auto]   (with the package installed)
 
-Prints, for a 1024x768 JPEG, the median end-to-end time (decode, model, upsample,
-Lab to RGB, PNG encode), the encoder-only time measured in the same run, each stage's
-share, the time with ten painted strokes of colour hints (the photo's own colours), and the extra
-memory that colorizing a 24 MP photo takes.
+Prints, for each precision, for a 1024x768 JPEG: the median end-to-end time (decode, model, upsample,
+Lab to RGB, PNG encode), the encoder-only time measured in the same run, a batch of 8 such photos
+(decode, model, Lab to RGB: no files),
+each stage's share, the time with ten painted strokes of colour hints (the photo's own colours); the
+time and extra memory that colorizing a 24 MP photo takes; then bfloat16's speed-up over float32.
 """
 
 import argparse
 import io
+import platform
 import statistics
 import threading
 import time
@@ -22,6 +24,9 @@ from skimage import data
 
 from colorizer import Colorizer, ModelConfig, WeightsError, load_photo
 from colorizer.decoders import HINTS_INPUT, hint_shape
+from colorizer.precision import PRECISIONS, choose_precision, describe
+
+BATCH = 8  # photos in the batch measurement
 
 
 def median_ms(repeats, *functions):
@@ -86,15 +91,43 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None, help="weights folder or Hub id (default: the shipped model)")
     parser.add_argument("--repeats", type=int, default=15, help="timed runs of each stage (default: %(default)s)")
+    parser.add_argument(
+        "--precisions", nargs="+", choices=PRECISIONS, default=["float32", "auto"],
+        help="measure each of these precisions in turn (default: %(default)s)",
+    )
     parser.add_argument("--skip-24mp", action="store_true", help="skip the 24 MP memory check")
     args = parser.parse_args()
+    print(f"processor: {processor_name()}")
+    summary = {}
+    for precision in args.precisions:
+        print(f"\n=== {describe(precision)}")
+        summary[choose_precision(precision)] = measure(args, precision)
+    if len(summary) == 2:
+        exact, fast = summary["float32"], summary["bfloat16"]
+        print("\nbfloat16 against float32: " + ", ".join(
+            f"{name} x{exact[name] / fast[name]:.2f} faster" for name in exact if not name.endswith("MB")
+        ) + (f"; 24 MP peak memory {fast['24 MP MB']:.0f} MB against {exact['24 MP MB']:.0f} MB" if "24 MP MB" in exact else ""))
 
+
+def processor_name():
+    """The processor's model name (from /proc/cpuinfo), for the figures' context."""
     try:
-        colorizer = Colorizer.from_pretrained(args.model)
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def measure(args, precision):
+    """Print one precision's figures; return the headline numbers {name: ms or MB}."""
+    try:
+        colorizer = Colorizer.from_pretrained(args.model, precision=precision)
         print(f"model: {colorizer.source} ({colorizer.config.decoder} decoder, {colorizer.config.head} head)")
     except WeightsError as error:
         print(f"no trained model ({error}); timing an untrained one of the default architecture")
-        colorizer = Colorizer.untrained(ModelConfig())
+        colorizer = Colorizer.untrained(ModelConfig(), precision=precision)
     size = colorizer.input_size
     encoder, decoder, processor = colorizer.encoder, colorizer.decoder, colorizer.processor
 
@@ -111,6 +144,11 @@ def main():
     def end_to_end():
         colorizer.colorize_to_file(jpeg, out_dir / "out.png")
 
+    album = [test_photo_jpeg(1024, 768)] * BATCH
+
+    def batch():
+        colorizer.colorize_batch(album, batch_size=BATCH)
+
     stages = {
         "decode JPEG + L*": lambda: load_photo(jpeg),
         f"resize L to {size}": lambda: processor.preprocess(photo),
@@ -121,6 +159,7 @@ def main():
         "PNG encode": lambda: imagecodecs.png_encode(result, level=1, filter=imagecodecs.PNG.FILTER.PAETH),
     }
     total, encoder_only = median_ms(args.repeats, end_to_end, stages["encoder (VGG16)"])
+    [batch_total] = median_ms(max(3, args.repeats // 4), batch)
     strokes = ten_strokes(np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB")))
     automatic, hinted = median_ms(args.repeats, end_to_end, lambda: colorizer.colorize_to_file(jpeg, out_dir / "hinted.png", hints=strokes))
     timings = dict(zip(stages, median_ms(args.repeats, *stages.values())))
@@ -128,11 +167,13 @@ def main():
     print(f"  end to end (decode, model, upsample, Lab->RGB, PNG): {total:7.1f} ms")
     print(f"  encoder only (same run):                             {encoder_only:7.1f} ms")
     print(f"  ratio end-to-end / encoder: {total / encoder_only:.2f}  (target <= 1.5; end to end target <= 500 ms)")
+    print(f"  a batch of {BATCH} (colorize_batch, no files):  {batch_total / BATCH:7.1f} ms a photo")
     print(f"  with ten strokes of its own colours: {hinted:7.1f} ms against {automatic:7.1f} ms without "
           f"(x{hinted / automatic:.2f}; target <= 1.10)")
     print("  stages:")
     for name, milliseconds in timings.items():
         print(f"    {name:<24} {milliseconds:7.1f} ms")
+    headline = {"1024x768 end to end": total, "encoder": encoder_only, f"batch of {BATCH}": batch_total}
 
     if not args.skip_24mp:
         big = test_photo_jpeg(6000, 4000)
@@ -141,6 +182,8 @@ def main():
         extra = peak_extra_memory_mb(lambda: colorizer.colorize_to_file(big, out_dir / "big.png"))
         seconds = time.perf_counter() - start
         print(f"\n24 MP photo (6000x4000): {seconds:.1f} s, peak extra memory {extra:.0f} MB (target <= 2048 MB)")
+        headline.update({"24 MP": seconds * 1000, "24 MP MB": extra})
+    return headline
 
 
 if __name__ == "__main__":

@@ -66,4 +66,6 @@ def test_module_entry_point_and_help(tiny_weights, tmp_path):
     assert run.returncode == 0, run.stderr
     assert Image.open(tmp_path / "out" / "a.png").size == (40, 30)
     assert run.stderr == "", run.stderr  # no TensorFlow, CUDA or absl start-up lines
-    assert run.stdout.strip() == f"Wrote 1 colour photo(s) to {tmp_path / 'out'}"
+    first, last = run.stdout.strip().splitlines()
+    assert first.startswith(f"Colorizing with {tiny_weights}; precision: ")
+    assert last == f"Wrote 1 colour photo(s) to {tmp_path / 'out'}"

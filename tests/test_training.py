@@ -54,11 +54,15 @@ def test_colour_term_adds_the_decoded_colours_distance():
     assert with_colour - plain == pytest.approx(0.1 * np.hypot(60, 60), rel=0.01)
 
 
-@pytest.mark.parametrize("loss, decoder", [("mse", "bottleneck"), ("classification", "bottleneck"), ("classification", "unet")])
-def test_resume_equals_an_uninterrupted_run(tmp_path, loss, decoder):
+@pytest.mark.parametrize(
+    "loss, decoder, precision",
+    [("mse", "bottleneck", "float32"), ("classification", "bottleneck", "float32"), ("classification", "unet", "float32"),
+     ("classification", "unet", "bfloat16")],
+)
+def test_resume_equals_an_uninterrupted_run(tmp_path, loss, decoder, precision):
     config = ModelConfig(input_size=32, encoder_weights=None, head=LOSSES[loss].head, decoder=decoder)
     train, validation = tiny_cache(24, 0, config), tiny_cache(6, 1, config)
-    settings = TrainingSettings(loss=loss, epochs=2, batch_size=8, patience=5, seed=3)
+    settings = TrainingSettings(loss=loss, epochs=2, batch_size=8, patience=5, seed=3, precision=precision)
 
     straight, _ = fit(settings, config, train, validation, tmp_path / "straight", Stopwatch())
     interrupted = dataclasses.replace(settings, epochs=1)
@@ -66,6 +70,8 @@ def test_resume_equals_an_uninterrupted_run(tmp_path, loss, decoder):
     resumed, state = fit(settings, config, train, validation, tmp_path / "resumed", Stopwatch(), resume=True)
 
     assert state["epochs_done"] == 2 and len(state["history"]) == 2
+    assert all(weight.dtype == np.float32 for weight in resumed.get_weights())  # bfloat16 computes; weights stay float32
+    assert {layer.dtype_policy.name for layer in resumed.layers} == {"float32"}  # saved as a float32 model
     for a, b in zip(straight.get_weights(), resumed.get_weights()):
         assert np.allclose(a, b, atol=1e-5)
     with pytest.raises(FileExistsError, match="--resume"):
