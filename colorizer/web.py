@@ -30,6 +30,7 @@ from .config import DEFAULT_STRENGTH, MAX_STRENGTH, check_strength
 from .files import fit_file_name
 from .hints import PALETTE
 from .images import DEFAULT_OUTPUT_FORMAT, IMAGE_SUFFIXES, OUTPUT_FORMATS, ImageError, load_photo, save_png
+from .paint_box import PREVIEW_SIZE, merge_layers, paint_box, read_layers
 from .pipeline import Colorizer
 from .precision import DEFAULT_PRECISION, PRECISIONS, describe
 from .processor import grayscale
@@ -41,7 +42,6 @@ QUEUE_SIZE = 64  # requests waiting beyond this are turned away with "queue full
 RESULT_LIFETIME_S = 600  # our results are deleted after this; Gradio keeps its own copies for an hour
 DEFAULT_PORT = 7860  # Gradio's
 PANEL_HEIGHT = 440  # the photo and its result side by side, the same height
-PAINT_PREVIEW_SIZE = 1024  # longest side of the gray photo painted on: enough to place strokes, light for a phone
 BRUSH_SIZE = 8  # radius in pixels of the gray preview: a stroke that stays inside a dress or a saucer
 EXAMPLES = resources.example_photos()
 INTRODUCTION = (
@@ -109,6 +109,7 @@ class ColorizeHandler:
     def __init__(self, colorizer, allowed_folders=None):
         self.colorizer = colorizer
         self.allowed_folders = allowed_folders or allowed_upload_folders()
+        self.layer_store = None  # what the page's paint box sent (paint_box.LayerStore); set when the page is built
         self.results = Path(tempfile.mkdtemp(prefix="colorizer-app-"))
         self._sweeping = threading.Lock()
         weakref.finalize(self, shutil.rmtree, self.results, True)  # on shutdown, or when the page goes away
@@ -129,17 +130,28 @@ class ColorizeHandler:
 
     def paint(self, painting, strength, output_format, editor):
         """The photo `start_painting` remembered, coloured with the strokes painted on it; returns the
-        slider, the download and what was painted (the paint box's state)."""
-        strokes = painted_strokes(editor)
+        slider, the download and what was painted (the paint box's state).
+
+        `editor` is the paint box's payload as sent (`preprocess=False`): only its layers are read.
+        """
+        strokes = self.strokes(editor)
         return self._colour_painting(painting, strength, output_format, strokes, fingerprint(strokes))
 
     def repaint(self, painting, strength, output_format, editor):
         """`paint` after the paint box changed, unless its strokes did not (it reports loading a new photo, too)."""
-        strokes = painted_strokes(editor)
+        strokes = self.strokes(editor)
         digest = fingerprint(strokes)
         if painting and digest == painting["strokes"]:
             return gr.skip(), gr.skip(), painting
         return self._colour_painting(painting, strength, output_format, strokes, digest)
+
+    def strokes(self, editor):
+        """The strokes painted in the paint box (an RGBA array) or None, read within `paint_box.read_layers`' bounds."""
+        try:
+            return merge_layers(read_layers(editor, self.layer_store, self.allowed_folders))
+        except ImageError as error:
+            print(f"refused the paint box's layers: {error}", file=sys.stderr)
+            raise gr.Error(f"The paint box could not be read: {error}", print_exception=False) from None
 
     def _colour_painting(self, painting, strength, output_format, strokes, digest):
         if not painting:
@@ -155,7 +167,7 @@ class ColorizeHandler:
             preview = grayscale(load_photo(self.read(photo))).convert("RGB")
         except ImageError:
             return None, None
-        preview.thumbnail((PAINT_PREVIEW_SIZE, PAINT_PREVIEW_SIZE))
+        preview.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE))
         return {"photo": photo, "strokes": None}, {"background": preview, "layers": [], "composite": None}
 
     def restore_paint_box(self, painting):
@@ -246,22 +258,6 @@ def free_path(folder, stem, suffix):
     return path
 
 
-def painted_strokes(editor):
-    """The strokes of the paint box as one RGBA array (later layers on top), or None when nothing is painted.
-
-    Only pixels at least half opaque count: a brush's soft rim is not a hint.
-    """
-    layers = [np.asarray(layer) for layer in (editor or {}).get("layers") or [] if layer is not None]
-    if not layers:
-        return None
-    strokes = np.zeros_like(layers[0])
-    for layer in layers:
-        painted = layer[..., 3] >= 128
-        strokes[painted] = layer[painted]
-        strokes[painted, 3] = 255
-    return strokes if strokes[..., 3].any() else None
-
-
 def fingerprint(strokes):
     """A short digest of painted strokes (None for none), to tell whether they changed."""
     return None if strokes is None else hashlib.sha256(strokes.tobytes()).hexdigest()
@@ -339,7 +335,11 @@ def one_photo_tab(handler, strength, output_format):
     done.success(handler.start_painting, inputs=photo, outputs=[painted, editor], preprocess=False, api_visibility="private")
     # No broken-image icon left behind, and no earlier photo left to paint on.
     done.failure(lambda: (None, None, None), outputs=[photo, painted, editor], api_visibility="private")
-    paint = {"inputs": [painted, strength, output_format, editor], "outputs": [*outputs, painted], "api_visibility": "private"}
+    handler.layer_store = editor.layer_store
+    paint = {
+        "inputs": [painted, strength, output_format, editor], "outputs": [*outputs, painted], "api_visibility": "private",
+        "preprocess": False,  # the handler reads the strokes itself, within bounds (paint_box.py)
+    }
     editor.input(handler.repaint, **paint, trigger_mode="always_last")
     editor.clear(handler.restore_paint_box, inputs=painted, outputs=editor, api_visibility="private")
     for setting in (strength.release, output_format.input):  # the strokes stay
@@ -351,7 +351,7 @@ def one_photo_tab(handler, strength, output_format):
 def paint_tab():
     """The gray photo to paint strokes of colour on (brush, colour picker, eraser, undo), in a tab beside the photo."""
     with gr.Tab("Paint colours", elem_id="paint-tab"):
-        editor = gr.ImageEditor(
+        editor = paint_box(
             label="Paint colours you know", type="numpy", image_mode="RGBA", sources=[], transforms=[], layers=False,
             format="png", height=PANEL_HEIGHT, elem_id="paint", brush=gr.Brush(default_size=BRUSH_SIZE, colors=list(PALETTE), color_mode="defaults"),
         )

@@ -1,5 +1,7 @@
 """The page's colour hints: the paint box's strokes, `/colorize`'s hints input, and their errors."""
 
+import uuid
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -10,6 +12,7 @@ from conftest import gradient_image, two_halves, write
 
 gradio = pytest.importorskip("gradio")
 from colorizer import web
+from colorizer.paint_box import PREVIEW_SIZE, merge_layers
 
 RED = (200, 30, 40)
 
@@ -43,6 +46,12 @@ def assert_painted(result, automatic, box, colour):
     assert np.abs(result[:, light_half] - automatic[:, light_half]).max() < 1
 
 
+def layers_payload(folder, *layers):
+    """The paint box's payload as the page or an API caller sends it: uploaded layer files, named once each."""
+    paths = [write(folder / f"layer-{uuid.uuid4().hex}.png", layer) for layer in layers]
+    return {"background": None, "layers": [{"path": str(path), "meta": {"_type": "gradio.FileData"}} for path in paths], "composite": None}
+
+
 def stroke_layer(height, width, colour=RED, box=(10, 30, 10, 40)):
     """An editor layer: transparent, with an opaque rectangle of `colour` (top, bottom, left, right)."""
     layer = np.zeros((height, width, 4), np.uint8)
@@ -55,12 +64,12 @@ def test_strokes_are_the_opaque_pixels_of_all_layers_later_on_top():
     first = stroke_layer(20, 30, (255, 0, 0), (0, 10, 0, 10))
     second = stroke_layer(20, 30, (0, 0, 255), (5, 15, 5, 15))
     second[0, 29] = (0, 255, 0, 40)  # a brush's soft rim: not a hint
-    strokes = web.painted_strokes({"background": None, "layers": [first, second], "composite": None})
+    strokes = merge_layers([first, second])
     assert strokes.shape == (20, 30, 4)
     assert tuple(strokes[2, 2]) == (255, 0, 0, 255) and tuple(strokes[7, 7]) == (0, 0, 255, 255)
     assert strokes[0, 29, 3] == 0 and strokes[19, 0, 3] == 0
-    assert web.painted_strokes({"layers": [np.zeros((20, 30, 4), np.uint8)]}) is None
-    assert web.painted_strokes({"layers": []}) is None and web.painted_strokes(None) is None
+    assert merge_layers([np.zeros((20, 30, 4), np.uint8)]) is None
+    assert merge_layers([]) is None
 
 
 def test_strokes_painted_on_the_preview_are_scaled_to_the_photo():
@@ -79,12 +88,12 @@ def test_painting_recolours_near_the_stroke_and_no_strokes_is_the_automatic_resu
     background = np.asarray(editor["background"])
     assert background.shape == (64, 96, 3) and editor["layers"] == []
 
-    editor["layers"] = [stroke_layer(64, 96)]
+    editor = layers_payload(folder, stroke_layer(64, 96))
     (_, painted), _, painting = handler.paint(painting, 1.0, "png", editor)
     assert_painted(lab_pixels(painted), lab_pixels(automatic), (10, 30, 10, 40), RED)
     assert painting["strokes"] is not None
 
-    editor["layers"] = []  # the stroke undone
+    editor = layers_payload(folder)  # the stroke undone
     (_, undone), _, painting = handler.paint(painting, 1.0, "png", editor)
     assert np.array_equal(lab_pixels(undone), lab_pixels(automatic)) and painting["strokes"] is None
 
@@ -94,7 +103,7 @@ def test_the_paint_box_reloading_its_photo_does_not_colorize_again(hinted_handle
     photo = str(write(folder / "again.png", gradient_image(48, 48)))
     painting, editor = handler.start_painting(photo)
     assert handler.repaint(painting, 1.0, "png", editor)[:2] == (gradio.skip(), gradio.skip())
-    editor["layers"] = [stroke_layer(48, 48)]
+    editor = layers_payload(folder, stroke_layer(48, 48))
     _, download, painting = handler.repaint(painting, 1.0, "png", editor)
     assert download.endswith("again-colour.png")
     assert handler.repaint(painting, 1.0, "png", editor)[:2] == (gradio.skip(), gradio.skip())
@@ -104,10 +113,10 @@ def test_the_paint_box_shows_a_small_gray_preview_of_a_large_photo(hinted_handle
     handler, folder = hinted_handler
     photo = write(folder / "large.png", np.stack([two_halves(2400, 1200)] * 3, axis=-1))
     painting, editor = handler.start_painting(str(photo))
-    assert editor["background"].size == (web.PAINT_PREVIEW_SIZE, web.PAINT_PREVIEW_SIZE // 2)
+    assert editor["background"].size == (PREVIEW_SIZE, PREVIEW_SIZE // 2)
     assert painting == {"photo": str(photo), "strokes": None}
     (_, automatic), _ = handler(str(photo))
-    editor["layers"] = [stroke_layer(512, 1024, box=(100, 300, 100, 400))]  # painted on the preview...
+    editor = layers_payload(folder, stroke_layer(512, 1024, box=(100, 300, 100, 400)))  # painted on the preview...
     (_, painted), _, _ = handler.paint(painting, 1.0, "png", editor)
     assert_painted(lab_pixels(painted), lab_pixels(automatic), (235, 700, 235, 940), RED)  # ...lands on the photo
 
