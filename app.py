@@ -4,7 +4,9 @@
     COLORIZER_MODEL=USER/REPO@REVISION python app.py  # a model from the Hugging Face Hub
 """
 
-from colorizer.web import main
+import sys
+
+from colorizer.app_command import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

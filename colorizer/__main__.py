@@ -2,13 +2,22 @@
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from tqdm import tqdm
 
 from .config import DEFAULT_STRENGTH, check_strength
 from .files import fit_file_name
-from .images import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, MAX_PIXELS, OUTPUT_FORMATS, ImageError, find_images
+from .images import (
+    DEFAULT_JPEG_QUALITY,
+    DEFAULT_OUTPUT_FORMAT,
+    MAX_PIXELS,
+    OUTPUT_FORMATS,
+    ImageError,
+    MetadataDropped,
+    find_images,
+)
 from .precision import DEFAULT_PRECISION, PRECISIONS, describe
 
 
@@ -86,7 +95,15 @@ def plan_outputs(files, output_folder, suffix=".png"):
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    """The command; Ctrl-C at any point (TensorFlow takes seconds to load) ends it with a line, not a traceback."""
+    try:
+        return colorize_command(parse_args(argv))
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+def colorize_command(args):
     try:
         check_strength(args.strength)
     except ValueError as error:
@@ -97,6 +114,10 @@ def main(argv=None):
         return 2
     if args.output.exists() and not args.output.is_dir():
         print(f"error: --output {args.output} is a file; give a folder", file=sys.stderr)
+        return 2
+    if any(Path(given).is_dir() and Path(given).resolve() == args.output.resolve() for given in args.inputs):
+        print(f"error: --output {args.output} is also an input folder: each run would colorize the last run's results "
+              f"again; choose another folder (one inside it, such as {args.output / 'coloured'}, is skipped as input)", file=sys.stderr)
         return 2
     files, missing = find_images(args.inputs, exclude=[args.output])
     failures = [(path, "no such file or folder") for path in missing]
@@ -119,6 +140,9 @@ def main(argv=None):
     except (WeightsError, FileNotFoundError) as error:
         print(f"error: cannot load the model: {error}", file=sys.stderr)
         return 1
+    except Exception as error:  # noqa: BLE001 (a damaged or hostile model folder: a message, not a traceback)
+        print(f"error: cannot load the model: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
     print(f"Colorizing with {colorizer.source}; {describe(args.precision)}", flush=True)
 
     if args.hints and len(files) != 1:
@@ -132,16 +156,21 @@ def main(argv=None):
                 skipped += 1
                 continue
             try:
-                colorizer.colorize_to_file(file, target, args.strength, args.format, args.quality, hints=args.hints)
+                with warnings.catch_warnings(record=True, action="always", category=MetadataDropped) as shown:
+                    colorizer.colorize_to_file(file, target, args.strength, args.format, args.quality, hints=args.hints)
                 written += 1
-                if note:
-                    print(f"note: {note}", file=sys.stderr)
+                dropped = [warning for warning in shown if issubclass(warning.category, MetadataDropped)]
+                for line in [note] + [f"{target.name}: {warning.message}" for warning in dropped]:
+                    if line:
+                        print(f"note: {line}", file=sys.stderr)
             except ImageError as error:
                 failures.append((file, str(error).removeprefix(f"{file}: ")))
             except MemoryError:
                 failures.append((file, f"out of memory (photos up to {MAX_PIXELS / 1e6:.0f} MP are accepted)"))
             except OSError as error:  # the output could not be written: no space, no permission, a bad name
                 failures.append((file, f"cannot write {target}: {error.strerror or error}"))
+            except Exception as error:  # noqa: BLE001 (one photo's surprise must not stop the others)
+                failures.append((file, f"could not be colorized ({type(error).__name__}: {error})"))
     except KeyboardInterrupt:
         print(f"\ninterrupted: wrote {written} of {len(plan)} photo(s) to {args.output}; run the same command "
               "again to do the rest (finished photos are skipped)", file=sys.stderr)

@@ -88,6 +88,7 @@ class ModelConfig:
 
 HEADS = ("classification", "regression")
 DEFAULT_STRENGTH = 1.0  # the colour strength users get unless they choose another
+DEFAULT_PORT = 7860  # where the app serves (Gradio's own default), unless $GRADIO_SERVER_PORT or --port says otherwise
 MAX_STRENGTH = 3.0  # strength 0 is gray; 0.5 subtle, 2 vivid; above 3 every colour is at the gamut's edge
 
 

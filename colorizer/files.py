@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -29,8 +30,14 @@ def write_atomically(path, save):
     return path
 
 
+# Control characters and path separators of any system: a name from an upload or a zip must stay one plain name
+_UNSAFE_IN_NAMES = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
 def fit_file_name(stem, suffix, limit=MAX_NAME_BYTES):
-    """`stem + suffix`, the stem shortened (at a character boundary) so the name fits in `limit` bytes."""
+    """`stem + suffix`, safe and short: control characters, "/" and "\\" become "_", and the stem is
+    shortened (at a character boundary) so the name fits in `limit` bytes."""
+    stem = _UNSAFE_IN_NAMES.sub("_", stem)
     room = limit - len(suffix.encode())
     encoded = stem.encode()
     if len(encoded) > room:

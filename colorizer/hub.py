@@ -6,8 +6,9 @@ import threading
 import urllib.parse
 from pathlib import Path
 
-HUB_FILES = ["config.json", "*.keras", "*.json", "README.md"]
+HUB_FILES = ["config.json", "*.keras", "*.json", "*.h5", "README.md"]  # *.h5: a copy of VGG16 weights of its own
 PROBE_TIMEOUT_S = 3.0  # how long to wait for the Hub before using the local cache alone
+DOWNLOAD_DEADLINE_S = 30.0  # the whole download; a Hub that accepts and then stalls gets no longer
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
@@ -30,8 +31,9 @@ def parse_model_spec(spec):
 def download_from_hub(repo_id, revision=None):
     """Download (or reuse from the local cache) a model repo, pinned to `revision` if given.
 
-    Reads only the cache when HF_HUB_OFFLINE=1, or when the Hub does not answer within
-    PROBE_TIMEOUT_S (instead of waiting through huggingface_hub's retries).
+    Reads only the cache when HF_HUB_OFFLINE=1, when the Hub does not accept a connection within
+    PROBE_TIMEOUT_S (instead of waiting through huggingface_hub's retries), or when the download
+    has not finished within DOWNLOAD_DEADLINE_S (a Hub that accepts and never answers).
     """
     from huggingface_hub import constants, snapshot_download
     from huggingface_hub.errors import (
@@ -41,11 +43,17 @@ def download_from_hub(repo_id, revision=None):
         RevisionNotFoundError,
     )
 
+    def fetch(local_files_only):
+        return snapshot_download(
+            repo_id, revision=revision, allow_patterns=HUB_FILES, library_name="colorizer", local_files_only=local_files_only
+        )
+
     offline = constants.HF_HUB_OFFLINE or not hub_reachable(constants.ENDPOINT)
     try:
-        folder = snapshot_download(
-            repo_id, revision=revision, allow_patterns=HUB_FILES, library_name="colorizer", local_files_only=offline
-        )
+        try:
+            folder = fetch(True) if offline else within(DOWNLOAD_DEADLINE_S, lambda: fetch(False))
+        except TimeoutError:
+            folder = fetch(True)
         return Path(folder)
     except HFValidationError:
         raise HubError(f"{repo_id!r} is not a Hub repo id (USER/REPO: letters, digits, '-', '_' and '.')") from None
@@ -74,6 +82,29 @@ def push_to_hub(folder, repo_id, token=None, private=None, commit_message="Uploa
     api.create_repo(repo_id, private=private, exist_ok=True)
     commit = api.upload_folder(repo_id=repo_id, folder_path=str(folder), commit_message=commit_message, allow_patterns=HUB_FILES)
     return commit.commit_url
+
+
+def within(seconds, function):
+    """function() run in a background thread, given `seconds`: its result, its exception, or TimeoutError.
+
+    A call stuck in a socket read cannot be interrupted; it is left to end by itself (daemon thread).
+    """
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = function()
+        except BaseException as error:  # noqa: BLE001 (handed to the caller as it was)
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TimeoutError(f"no answer within {seconds:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
 
 
 def hub_reachable(endpoint, timeout=PROBE_TIMEOUT_S):

@@ -10,7 +10,7 @@ import os
 import struct
 import warnings
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -181,7 +181,7 @@ def metadata_of(image):
         icc_profile = None
     return Metadata(
         exif=bytes(exif) if exif else None,
-        dpi=tuple(float(value) for value in dpi) if dpi and all(value > 0 for value in dpi) else None,
+        dpi=tuple(float(value) for value in dpi) if dpi and all(0 < value < float("inf") for value in dpi) else None,
         icc_profile=bytes(icc_profile) if icc_profile else None,
         bits=16 if image.mode in _HIGH_DEPTH_MODES else 8,
     )
@@ -261,16 +261,40 @@ def to_pil(pixels, metadata=None):
     return image
 
 
+class MetadataDropped(UserWarning):
+    """Part of a photo's metadata that the output format cannot hold was left out of its colour version."""
+
+
+# What each format can hold: dots per inch (PNG stores whole dots per metre in 31 bits, JPEG whole dots
+# per inch in 16) and bytes of EXIF (JPEG's APP1 segment: 65,535 bytes less its length and "Exif\0\0").
+MAX_DPI = {"png": (2**31 - 1) * 0.0254, "jpg": 65535}
+MAX_EXIF_BYTES = {"png": 2**31 - 1, "jpg": 65527}
+
+
+def fit_metadata(metadata, format):
+    """`metadata` less what `format` cannot hold (a resolution or an EXIF block too large), each drop a `MetadataDropped` warning."""
+    dropped = {}
+    if metadata.dpi and not all(1 <= value <= MAX_DPI[format] for value in metadata.dpi):
+        dropped["dpi"] = f"its resolution setting ({metadata.dpi[0]:g} x {metadata.dpi[1]:g} dpi)"
+    if metadata.exif and len(metadata.exif) > MAX_EXIF_BYTES[format]:
+        dropped["exif"] = f"its EXIF block ({len(metadata.exif):,} bytes)"
+    for what in dropped.values():
+        warnings.warn(MetadataDropped(f"{what} does not fit a {format.upper()} file and was left out"), stacklevel=3)
+    return replace(metadata, **dict.fromkeys(dropped)) if dropped else metadata
+
+
 def save_image(image, path, metadata=None, format=DEFAULT_OUTPUT_FORMAT, quality=DEFAULT_JPEG_QUALITY):
     """Write `image` (a PIL image or an HxW(x3/x4) uint8/uint16 array) as PNG or JPEG, atomically.
 
     `metadata` (EXIF, dpi, ICC profile) goes into the file; PNG keeps 16 bits and alpha, JPEG
-    is 8 bits and lays a transparent photo on white. Returns the path.
+    is 8 bits and lays a transparent photo on white. What the format cannot hold is left out,
+    with a `MetadataDropped` warning. Returns the path.
     """
     if format not in OUTPUT_FORMATS:
         raise ValueError(f"output format must be one of {', '.join(OUTPUT_FORMATS)}, not {format!r}")
+    metadata = fit_metadata(metadata or Metadata(), format)
     if format == "png":
-        data = _png_bytes(np.asarray(image), metadata or Metadata())
+        data = _png_bytes(np.asarray(image), metadata)
     else:
         data = _jpeg_bytes(to_pil(np.asarray(image), metadata), quality)
     return write_atomically(path, lambda partial: partial.write_bytes(data))

@@ -29,7 +29,7 @@ from PIL import Image
 
 from .data import mean_chroma
 
-APP_COMMAND = (sys.executable, "-m", "colorizer.web")
+APP_COMMAND = (sys.executable, "-m", "colorizer.app_command")
 
 
 def free_port():

@@ -31,9 +31,10 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     from .hub import push_to_hub
-    from .training import run
 
     try:
+        from .training import run  # TensorFlow: seconds, during which Ctrl-C gets the line below
+
         folder = run(from_options(TrainingSettings, args), from_options(ModelConfig, args), resume=args.resume)
     except (ValueError, OSError) as error:  # bad settings, missing data, an output that cannot be written
         print(f"error: {error}", file=sys.stderr)

@@ -10,6 +10,8 @@ import os
 import stat
 from pathlib import Path
 
+from .files import fit_file_name
+
 MAX_UPLOAD_BYTES = 30 * 2**20  # 30 MB: a 50 MP JPEG is about 15 MB; the library refuses anything above 50 MP anyway
 
 
@@ -46,5 +48,5 @@ def read_upload(upload, allowed_folders, max_bytes=MAX_UPLOAD_BYTES):
     if len(data) > max_bytes:
         raise UploadError("too large")
     stream = io.BytesIO(data)
-    stream.name = name if isinstance(name, str) and name else real.name
+    stream.name = fit_file_name(name if isinstance(name, str) and name else real.name, "")  # shown in messages, used in names
     return stream

@@ -2,12 +2,12 @@
 
     colorizer-app [--model FOLDER_OR_USER/REPO[@REVISION]] [--host H] [--port P] [--precision auto]
 
-`app.py` (the Hugging Face Space's entry point) calls `main`; the tests build the same
+`colorizer-app` and `app.py` (the Hugging Face Space's entry point) run `app_command.main`, which
+calls `launch`; the tests build the same
 page around a tiny model with `build_demo`. Two API endpoints: `/colorize` (one photo) and
 `/colorize_batch` (several, with a zip of all results).
 """
 
-import argparse
 import contextlib
 import hashlib
 import os
@@ -26,13 +26,13 @@ import numpy as np
 from PIL import Image
 
 from . import hub, resources
-from .config import DEFAULT_STRENGTH, MAX_STRENGTH, check_strength
+from .config import DEFAULT_PORT, DEFAULT_STRENGTH, MAX_STRENGTH, check_strength
 from .files import fit_file_name
 from .hints import PALETTE
 from .images import DEFAULT_OUTPUT_FORMAT, IMAGE_SUFFIXES, OUTPUT_FORMATS, ImageError, load_photo, save_png
 from .paint_box import PREVIEW_SIZE, merge_layers, paint_box, read_layers
 from .pipeline import Colorizer
-from .precision import DEFAULT_PRECISION, PRECISIONS, describe
+from .precision import DEFAULT_PRECISION, describe
 from .processor import grayscale
 from .uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
 
@@ -40,7 +40,6 @@ MAX_BATCH = 50  # photos in one request of the album tab; each is still held to 
 CONCURRENCY = 2  # requests colorized at once: one per CPU core of a small machine (or a free Space)
 QUEUE_SIZE = 64  # requests waiting beyond this are turned away with "queue full" rather than piling up
 RESULT_LIFETIME_S = 600  # our results are deleted after this; Gradio keeps its own copies for an hour
-DEFAULT_PORT = 7860  # Gradio's
 PANEL_HEIGHT = 440  # the photo and its result side by side, the same height
 BRUSH_SIZE = 8  # radius in pixels of the gray preview: a stroke that stays inside a dress or a saucer
 EXAMPLES = resources.example_photos()
@@ -98,7 +97,7 @@ def check_settings(strength, output_format):
     except ValueError as error:
         raise gr.Error(str(error), print_exception=False) from None
     output_format = output_format or DEFAULT_OUTPUT_FORMAT
-    if output_format not in OUTPUT_FORMATS:
+    if not isinstance(output_format, str) or output_format not in OUTPUT_FORMATS:
         raise gr.Error(f"the download format must be one of {', '.join(OUTPUT_FORMATS)}", print_exception=False)
     return strength, output_format
 
@@ -224,6 +223,9 @@ class ColorizeHandler:
         except ImageError as error:
             print(f"rejected an upload: {error}", file=sys.stderr)
             raise gr.Error(str(error), print_exception=False) from None
+        except Exception as error:  # noqa: BLE001 (one photo's surprise is that photo's failure, not the request's)
+            print(f"could not colorize an upload: {type(error).__name__}: {error}", file=sys.stderr)
+            raise gr.Error(f"{fit_file_name(stem, '')}: could not be colorized ({type(error).__name__})", print_exception=False) from None
         return str(gray), str(colour)
 
     def _new_result_folder(self):
@@ -415,33 +417,7 @@ def launch(spec=None, server_name=None, server_port=None, precision=DEFAULT_PREC
     return demo
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog="colorizer-app", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--model", default=os.environ.get("COLORIZER_MODEL") or None, metavar="FOLDER_OR_USER/REPO[@REVISION]",
-        help="weights folder or Hub model (default: $COLORIZER_MODEL, else the shipped model); "
-        "if it cannot be loaded, the page says so and uses the shipped model",
-    )
-    parser.add_argument("--host", default=None, help="address to listen on (default: 127.0.0.1, or $GRADIO_SERVER_NAME)")
-    parser.add_argument(
-        "--port", type=int, default=None,
-        help=f"port (default: $GRADIO_SERVER_PORT, else {DEFAULT_PORT}, else the next free one; the app prints where it serves)",
-    )
-    parser.add_argument(
-        "--precision", choices=PRECISIONS, default=os.environ.get("COLORIZER_PRECISION") or DEFAULT_PRECISION,
-        help="what the model computes in: auto picks bfloat16 where the processor has instructions for it, "
-        "else float32 (default: $COLORIZER_PRECISION, else %(default)s)",
-    )
-    args = parser.parse_args(argv)
-    if args.precision not in PRECISIONS:  # argparse does not check a default taken from the environment
-        parser.error(f"COLORIZER_PRECISION must be one of {', '.join(PRECISIONS)}, not {args.precision!r}")
-    return args
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    launch(args.model, server_name=args.host, server_port=args.port, precision=args.precision)
-
-
 if __name__ == "__main__":
-    main()
+    from .app_command import main
+
+    sys.exit(main())

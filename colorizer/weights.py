@@ -6,6 +6,7 @@ named in config.json. `format_version` lets a later version read an older folder
 version 1 decoders (one output, inputs in a list) are rebuilt as today's and given their weights.
 """
 
+import dataclasses
 import json
 import os
 import re
@@ -20,13 +21,14 @@ from .backend import keras
 from .bins import AB_BINS
 from .config import ModelConfig
 from .decoders import HINTS_INPUT, build_decoder, frozen_inputs, hint_shape
-from .encoder import encoder_fingerprint, feature_shapes
+from .encoder import ENCODER_SOURCES, encoder_fingerprint, encoder_weights_file, feature_shapes
 from .files import sha256_of
 
 FORMAT = "colorizer-weights"
 FORMAT_VERSION = 3  # 2: named decoder inputs and outputs; 3: decoder.keras may hold fine-tuned encoder blocks
 CONFIG_FILE = "config.json"
 DECODER_FILE = "decoder.keras"
+ENCODER_FILE = "encoder.weights.h5"  # a model trained on VGG16 weights from a file of one's own keeps a copy here
 
 
 class WeightsError(RuntimeError):
@@ -48,11 +50,16 @@ def save_folder(folder, config, decoder, training=None, extra_files=None):
         decoder.save(staging / DECODER_FILE)
         for name, text in (extra_files or {}).items():
             (staging / name).write_text(text)
+        files = [DECODER_FILE]
+        if config.encoder_weights not in ENCODER_SOURCES:  # a file of one's own: the folder keeps it, and names it alone
+            shutil.copyfile(encoder_weights_file(config.encoder_weights), staging / ENCODER_FILE)
+            config = dataclasses.replace(config, encoder_weights=ENCODER_FILE)
+            files.append(ENCODER_FILE)
         document = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "model": config.to_dict(),
-            "files": {DECODER_FILE: sha256_of(staging / DECODER_FILE)},
+            "files": {name: sha256_of(staging / name) for name in files},
             "training": training,
             "keras_version": keras.__version__,
         }
@@ -172,6 +179,13 @@ def load_folder(folder):
         config = ModelConfig.from_dict(document["model"])
     except ValueError as error:
         raise WeightsError(f"{folder / CONFIG_FILE}: {error}") from None
+    if config.encoder_weights not in ENCODER_SOURCES:  # never a path of the machine's: a file the folder lists, checked above
+        if config.encoder_weights not in document["files"]:
+            known = ", ".join(repr(name) for name in ENCODER_SOURCES if name)
+            raise WeightsError(
+                f"{folder / CONFIG_FILE}: encoder_weights must be {known}, or a file the folder lists, not {config.encoder_weights!r}"
+            )
+        config = dataclasses.replace(config, encoder_weights=str(folder / config.encoder_weights))
     try:
         decoder = keras.saving.load_model(folder / DECODER_FILE, compile=False, safe_mode=True)
     except Exception as error:  # noqa: BLE001 (Keras raises many kinds for files it cannot or will not load)

@@ -145,3 +145,27 @@ def test_an_unanswering_hub_means_the_cache_alone_at_once(monkeypatch, tmp_path)
     with pytest.raises(WeightsError, match="cannot reach the Hub"):
         Colorizer.from_pretrained("someone/model", revision="v1")
     assert calls == [{"revision": "v1", "allow_patterns": hub_module.HUB_FILES, "library_name": "colorizer", "local_files_only": True}]
+
+
+def test_a_hub_that_accepts_and_never_answers_gives_the_cache_within_the_deadline(hub, tiny_weights, monkeypatch):
+    """An endpoint that accepts connections and never replies held the CLI past 600 s and the app's start for ever."""
+    import socket
+    import time
+
+    from colorizer import hub as hub_module
+
+    revision = push_to_hub(tiny_weights, "me/colorizer").rsplit("/", 1)[1]
+    Colorizer.from_pretrained("me/colorizer", revision=revision)  # fills the cache
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)  # accepts (the kernel does) and never answers
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        monkeypatch.setattr(hub_constants, "ENDPOINT", url)
+        monkeypatch.setattr(hub_constants, "HUGGINGFACE_CO_URL_TEMPLATE", url + "/{repo_id}/resolve/{revision}/{filename}")
+        monkeypatch.setattr(hub_module, "DOWNLOAD_DEADLINE_S", 2.0)
+        assert hub_module.hub_reachable(url)  # the probe alone cannot tell
+        start = time.monotonic()
+        assert Colorizer.from_pretrained("me/colorizer", revision=revision).config.input_size == 32  # from the cache
+        with pytest.raises(WeightsError, match="not in the local cache"):
+            Colorizer.from_pretrained("me/never-downloaded")
+        assert time.monotonic() - start < 10

@@ -56,12 +56,13 @@ def test_command_lines_refuse_an_unknown_precision(monkeypatch):
             cwd=ROOT, capture_output=True, text=True, check=False,
         )
         assert run.returncode == 2 and "--precision" in run.stderr and "half" in run.stderr, run.stderr
-    web = pytest.importorskip("colorizer.web", reason="needs gradio")
+    from colorizer import app_command
+
     monkeypatch.setenv("COLORIZER_PRECISION", "half")
     with pytest.raises(SystemExit):
-        web.parse_args([])
+        app_command.parse_args([])
     monkeypatch.setenv("COLORIZER_PRECISION", "float32")
-    assert web.parse_args([]).precision == "float32"
+    assert app_command.parse_args([]).precision == "float32"
 
 
 def test_a_bfloat16_encoder_hands_on_float32_features_and_float32_keeps_every_layer_in_float32():

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import keras
+import numpy as np
 import pytest
 
 from colorizer import Colorizer, ModelConfig, WeightsError
@@ -81,3 +82,30 @@ def test_tampered_folders_are_refused_with_a_clear_error(kind, tiny_weights, tmp
         Colorizer.from_pretrained(folder)
     assert str(folder) in str(error.value)
     assert not os.path.exists(MARKER)
+
+
+@pytest.mark.parametrize("source", ["/etc/passwd", "../elsewhere/vgg16.weights.h5", "config.json"])
+def test_encoder_weights_can_name_only_a_known_source_or_a_file_the_folder_lists(tiny_weights, tmp_path, source):
+    """config.json's encoder_weights named any local file: /etc/passwd was read and hashed, then the CLI showed a traceback."""
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_weights, folder)
+    write_config(folder, lambda document: {**document, "model": {**document["model"], "encoder_weights": source}})
+    with pytest.raises(WeightsError, match="encoder_weights must be 'hed', 'imagenet', or a file the folder lists"):
+        Colorizer.from_pretrained(folder)
+    from colorizer.__main__ import main
+
+    photo = Path(__file__).parent.parent / "examples" / "coffee.jpg"
+    assert main([str(photo), "-o", str(tmp_path / "out"), "-m", str(folder)]) == 1  # a message, not a traceback
+
+
+def test_a_model_trained_on_vgg16_weights_of_its_own_keeps_a_copy_and_loads_it(tmp_path):
+    vgg16 = keras.applications.VGG16(include_top=False, weights=None, input_shape=(32, 32, 3))
+    vgg16.save_weights(tmp_path / "my-vgg16.weights.h5")
+    config = ModelConfig(input_size=32, encoder_weights=str(tmp_path / "my-vgg16.weights.h5"), decoder="bottleneck", head="regression")
+    original = Colorizer.untrained(config, precision="float32")
+    original.save(tmp_path / "model")
+    (tmp_path / "my-vgg16.weights.h5").unlink()  # the folder alone is enough
+    loaded = Colorizer.from_pretrained(tmp_path / "model", precision="float32")
+    assert Path(loaded.config.encoder_weights) == tmp_path / "model" / "encoder.weights.h5"
+    photo = np.random.default_rng(0).integers(0, 255, (24, 24, 3), np.uint8)
+    assert np.array_equal(np.asarray(loaded.colorize(photo)), np.asarray(original.colorize(photo)))

@@ -1,0 +1,53 @@
+"""colorizer-app (and app.py, the Hugging Face Space's entry point): serve the page.
+
+    colorizer-app [--model FOLDER_OR_USER/REPO[@REVISION]] [--host H] [--port P] [--precision auto]
+
+The options are read before Gradio and TensorFlow load, so `--help` is instant and a bad
+option is refused at once; Ctrl-C while they load stops the app without a traceback.
+"""
+
+import argparse
+import os
+import sys
+
+from .config import DEFAULT_PORT
+from .precision import DEFAULT_PRECISION, PRECISIONS
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="colorizer-app", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--model", default=os.environ.get("COLORIZER_MODEL") or None, metavar="FOLDER_OR_USER/REPO[@REVISION]",
+        help="weights folder or Hub model (default: $COLORIZER_MODEL, else the shipped model); "
+        "if it cannot be loaded, the page says so and uses the shipped model",
+    )
+    parser.add_argument("--host", default=None, help="address to listen on (default: 127.0.0.1, or $GRADIO_SERVER_NAME)")
+    parser.add_argument(
+        "--port", type=int, default=None,
+        help=f"port (default: $GRADIO_SERVER_PORT, else {DEFAULT_PORT}, else the next free one; the app prints where it serves)",
+    )
+    parser.add_argument(
+        "--precision", choices=PRECISIONS, default=os.environ.get("COLORIZER_PRECISION") or DEFAULT_PRECISION,
+        help="what the model computes in: auto picks bfloat16 where the processor has instructions for it, "
+        "else float32 (default: $COLORIZER_PRECISION, else %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    if args.precision not in PRECISIONS:  # argparse does not check a default taken from the environment
+        parser.error(f"COLORIZER_PRECISION must be one of {', '.join(PRECISIONS)}, not {args.precision!r}")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        from .web import launch
+
+        launch(args.model, server_name=args.host, server_port=args.port, precision=args.precision)
+    except KeyboardInterrupt:
+        print("\nstopped", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
