@@ -11,13 +11,15 @@ list of (x, y, colour) points. Training samples hints from the truth the same wa
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 from . import lab
-from .images import ImageError, open_image
+from .images import ImageError, image_size, open_image
 
 HINT_CHANNELS = 3  # a, b, mask
 NO_HINTS_SHARE = 0.5  # of training samples, shown without hints: the model must stay good on its own
 MEAN_HINT_PATCHES = 8  # patches per hinted training sample, geometrically distributed
+HINT_BAND_ROWS = 64  # rows of a hints image converted at once: the Lab arrays of a band stay small
 MAX_PATCH = 9  # training patches are 1x1 to 9x9 pixels at the model's input size
 # Colours the page offers for painting (any other can be picked): red, orange, yellow, green, blue, purple, skin, brown.
 PALETTE = ("#c0392b", "#e67e22", "#f1c40f", "#27ae60", "#2e86c1", "#8e44ad", "#e0ac8a", "#6e4b2a")
@@ -46,19 +48,54 @@ def read_hints(hints, size):
         return hints
     if isinstance(hints, (list, tuple)):
         return _hints_from_points(hints, size)
-    try:
-        image = open_image(hints) if not isinstance(hints, np.ndarray) else None
-    except ImageError as error:
-        raise ImageError(f"hints: {error}") from None
-    pixels = np.asarray(image.convert("RGBA")) if image is not None else np.asarray(hints)
-    if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.dtype != np.uint8:
-        raise ImageError(f"hints: an RGBA image (H x W x 4, 8 bits) is needed, not {pixels.shape} {pixels.dtype}")
-    if (pixels.shape[1], pixels.shape[0]) != tuple(size):
-        raise ImageError(f"hints: the image is {pixels.shape[1]}x{pixels.shape[0]}, the photo {size[0]}x{size[1]}")
+    pixels = _hint_pixels(hints, size)
     y, x = np.nonzero(pixels[:, :, 3] > 0)
     if len(x) == 0:
         return None
     return Hints(x, y, lab.rgb_to_lab(pixels[y, x, :3][None])[0, :, 1:].astype(np.float32))
+
+
+def _hint_pixels(hints, size):
+    """An RGBA hints image (path, bytes, file, PIL image or array) as H x W x 4 uint8, the photo's `size`;
+    a file's size is checked from its header, before it is decoded."""
+    try:
+        if not isinstance(hints, (np.ndarray, Image.Image)):
+            width, height = image_size(hints)
+            if (width, height) != tuple(size):
+                raise ImageError(f"the image is {width}x{height}, the photo {size[0]}x{size[1]}")
+        pixels = np.asarray(hints) if isinstance(hints, np.ndarray) else _rgba_pixels(open_image(hints))
+    except ImageError as error:
+        raise ImageError(f"hints: {error}") from None
+    if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.dtype != np.uint8:
+        raise ImageError(f"hints: an RGBA image (H x W x 4, 8 bits) is needed, not {pixels.shape} {pixels.dtype}")
+    if (pixels.shape[1], pixels.shape[0]) != tuple(size):
+        raise ImageError(f"hints: the image is {pixels.shape[1]}x{pixels.shape[0]}, the photo {size[0]}x{size[1]}")
+    return pixels
+
+
+def _rgba_pixels(image):
+    """An image's pixels as RGBA, H x W x 4 uint8, with no more copies than needed."""
+    return np.asarray(image if image.mode == "RGBA" else image.convert("RGBA"))
+
+
+def photo_hint_map(hints, size, grid):
+    """`hint_map` of anything `read_hints` takes, for a photo of `size`; an image of hints is read in bands of rows,
+    so that a photo's worth of hints (a 49 MP image painted all over) needs no per-pixel lists or Lab arrays."""
+    if hints is None or isinstance(hints, (Hints, list, tuple)):
+        return hint_map(read_hints(hints, size), size, grid)
+    pixels = _hint_pixels(hints, size)
+    width, height = size
+    counts, sums = np.zeros(grid * grid), np.zeros((2, grid * grid))
+    for top in range(0, height, HINT_BAND_ROWS):
+        band = pixels[top : top + HINT_BAND_ROWS]
+        y, x = np.nonzero(band[:, :, 3] > 0)
+        if len(x):
+            ab = lab.rgb_to_lab(band[y, x, :3][None])[0, :, 1:]
+            cells = ((y + top) * grid // height) * grid + x * grid // width
+            counts += np.bincount(cells, minlength=grid * grid)
+            for channel in (0, 1):
+                sums[channel] += np.bincount(cells, weights=ab[:, channel], minlength=grid * grid)
+    return _map_of_sums(counts, sums, grid)
 
 
 def _hints_from_points(points, size):
@@ -102,15 +139,20 @@ def hint_map(hints, size, grid):
     Each hinted pixel falls in the cell its position maps to (the photo is resized to the
     model's square input, so the mapping is per axis); a cell's ab is the mean of its hints.
     """
-    result = np.zeros((grid, grid, HINT_CHANNELS), np.float32)
     if hints is None or len(hints) == 0:
-        return result
+        return np.zeros((grid, grid, HINT_CHANNELS), np.float32)
     width, height = size
     cells = (np.asarray(hints.y) * grid // height) * grid + np.asarray(hints.x) * grid // width
-    counts = np.bincount(cells, minlength=grid * grid).astype(np.float32)
+    counts = np.bincount(cells, minlength=grid * grid)
+    sums = np.stack([np.bincount(cells, weights=hints.ab[:, channel], minlength=grid * grid) for channel in (0, 1)])
+    return _map_of_sums(counts, sums, grid)
+
+
+def _map_of_sums(counts, sums, grid):
+    """The hint map from each cell's count of hinted pixels and the sums of their a and b (Lab units)."""
+    result = np.zeros((grid, grid, HINT_CHANNELS), np.float32)
     for channel in (0, 1):
-        sums = np.bincount(cells, weights=hints.ab[:, channel], minlength=grid * grid)
-        result[..., channel] = (sums / np.maximum(counts, 1) / lab.AB_SCALE).reshape(grid, grid)
+        result[..., channel] = (sums[channel] / np.maximum(counts, 1) / lab.AB_SCALE).reshape(grid, grid)
     result[..., 2] = (counts > 0).reshape(grid, grid)
     return result
 

@@ -31,6 +31,7 @@ IMAGE_SUFFIXES = tuple(suffix for suffixes in IMAGE_FORMATS.values() for suffix 
 OUTPUT_FORMATS = {"png": ".png", "jpg": ".jpg"}  # what results are written as; PNG keeps 16 bits and alpha
 DEFAULT_OUTPUT_FORMAT = "png"
 DEFAULT_JPEG_QUALITY = 90
+ORIENTATION_TAG = 0x0112  # EXIF's orientation: 5 to 8 turn the picture a quarter
 _HIGH_DEPTH_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")  # more than 8 bits a pixel: written back as 16
 
 
@@ -109,6 +110,39 @@ def open_image(source, max_pixels=MAX_PIXELS):
         raise ImageError(f"{name}: not enough memory to decode it") from None
     except Exception as error:  # noqa: BLE001 (a damaged file can make any decoder raise anything)
         raise ImageError(f"{name}: the image is damaged or truncated ({type(error).__name__}: {error})") from None
+
+
+def image_size(source):
+    """(width, height) of an image (path, bytes or file object) as `open_image` would give it, read from its
+    header without decoding the pixels; a file object is left where it was. ImageError if it is not an image."""
+    name = _describe(source)
+    stream = io.BytesIO(source) if isinstance(source, (bytes, bytearray, memoryview)) else source
+    start = stream.tell() if hasattr(stream, "tell") else None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(stream, formats=tuple(IMAGE_FORMATS)) as image:
+                width, height = image.size
+                turned = _orientation(image) in (5, 6, 7, 8)  # exif_transpose swaps the sides
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, struct.error) as error:
+        if isinstance(error, (FileNotFoundError, IsADirectoryError)):
+            raise ImageError(f"{name}: no such file") from None
+        raise ImageError(f"{name}: not an image, or not one of the formats read here ({', '.join(IMAGE_FORMATS)})") from None
+    finally:
+        if start is not None:
+            stream.seek(start)
+    return (height, width) if turned else (width, height)
+
+
+def _orientation(image):
+    """The EXIF orientation of an opened, undecoded image (Pillow's getexif() decodes a PNG's pixels to find
+    an eXIf chunk after them: for a PNG, only one before the pixels counts here)."""
+    if image.format != "PNG":
+        return image.getexif().get(ORIENTATION_TAG)
+    exif = Image.Exif()
+    if "exif" in image.info:
+        exif.load(image.info["exif"])
+    return exif.get(ORIENTATION_TAG)
 
 
 def load_photo(source, max_pixels=MAX_PIXELS):

@@ -14,7 +14,7 @@ from .backend import keras
 from .config import DEFAULT_STRENGTH, ModelConfig, check_strength
 from .decoders import HINTS_INPUT, build_trained_part, frozen_inputs, hint_shape, set_temperature
 from .encoder import build_encoder
-from .hints import hint_map, read_hints
+from .hints import photo_hint_map
 from .images import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, load_photo, save_image, to_pil
 from .precision import DEFAULT_PRECISION, choose_precision
 from .processor import ImageProcessor
@@ -140,7 +140,7 @@ class Colorizer:
                 ab_batch = self.predict_ab(lightness)
             else:
                 grid = hint_shape(self.config)[0]
-                hint_batch = np.stack([hint_map(read_hints(hints, photo.size), photo.size, grid) for photo in photos])
+                hint_batch = np.stack([photo_hint_map(hints, photo.size, grid) for photo in photos])
                 ab_batch = self.predict_ab(lightness, hint_batch)
                 ab_batch = [spread_hints(ab, light, hint) for ab, light, hint in zip(ab_batch, lightness, hint_batch)]
             results.extend((photo, self.processor.postprocess(photo, ab, gain)) for photo, ab in zip(photos, ab_batch))

@@ -29,9 +29,10 @@ from . import hub, resources
 from .config import DEFAULT_PORT, DEFAULT_STRENGTH, MAX_STRENGTH, check_strength
 from .files import fit_file_name
 from .hints import PALETTE
-from .images import DEFAULT_OUTPUT_FORMAT, IMAGE_SUFFIXES, OUTPUT_FORMATS, ImageError, load_photo, save_png
+from .images import DEFAULT_OUTPUT_FORMAT, IMAGE_SUFFIXES, OUTPUT_FORMATS, ImageError, image_size, load_photo, save_png
 from .paint_box import PREVIEW_SIZE, merge_layers, paint_box, read_layers
 from .pipeline import Colorizer
+from .pixel_budget import BudgetExceeded, RequestBudget, SessionBudgets
 from .precision import DEFAULT_PRECISION, describe
 from .processor import grayscale
 from .uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
@@ -109,11 +110,12 @@ class ColorizeHandler:
         self.colorizer = colorizer
         self.allowed_folders = allowed_folders or allowed_upload_folders()
         self.layer_store = None  # what the page's paint box sent (paint_box.LayerStore); set when the page is built
+        self.sessions = SessionBudgets()
         self.results = Path(tempfile.mkdtemp(prefix="colorizer-app-"))
         self._sweeping = threading.Lock()
         weakref.finalize(self, shutil.rmtree, self.results, True)  # on shutdown, or when the page goes away
 
-    def __call__(self, photo, strength=DEFAULT_STRENGTH, output_format=DEFAULT_OUTPUT_FORMAT, hints=None):
+    def __call__(self, photo, strength=DEFAULT_STRENGTH, output_format=DEFAULT_OUTPUT_FORMAT, hints=None, request: gr.Request = None):
         """One photo: returns (gray, colour) for the slider and the colour file to download.
 
         `hints`: an uploaded RGBA image the size of the photo (the API),
@@ -124,25 +126,26 @@ class ColorizeHandler:
         strength, output_format = check_settings(strength, output_format)
         if hints is not None and not isinstance(hints, np.ndarray):
             hints = self.read(hints)
-        gray, colour = self.colorize_upload(photo, strength, output_format, self._new_result_folder(), hints)
+        folder = self._new_result_folder()
+        gray, colour = self.colorize_upload(photo, strength, output_format, folder, hints, session_of(request))
         return (gray, colour), colour
 
-    def paint(self, painting, strength, output_format, editor):
+    def paint(self, painting, strength, output_format, editor, request: gr.Request = None):
         """The photo `start_painting` remembered, coloured with the strokes painted on it; returns the
         slider, the download and what was painted (the paint box's state).
 
         `editor` is the paint box's payload as sent (`preprocess=False`): only its layers are read.
         """
         strokes = self.strokes(editor)
-        return self._colour_painting(painting, strength, output_format, strokes, fingerprint(strokes))
+        return self._colour_painting(painting, strength, output_format, strokes, fingerprint(strokes), request)
 
-    def repaint(self, painting, strength, output_format, editor):
+    def repaint(self, painting, strength, output_format, editor, request: gr.Request = None):
         """`paint` after the paint box changed, unless its strokes did not (it reports loading a new photo, too)."""
         strokes = self.strokes(editor)
         digest = fingerprint(strokes)
         if painting and digest == painting["strokes"]:
             return gr.skip(), gr.skip(), painting
-        return self._colour_painting(painting, strength, output_format, strokes, digest)
+        return self._colour_painting(painting, strength, output_format, strokes, digest, request)
 
     def strokes(self, editor):
         """The strokes painted in the paint box (an RGBA array) or None, read within `paint_box.read_layers`' bounds."""
@@ -152,10 +155,10 @@ class ColorizeHandler:
             print(f"refused the paint box's layers: {error}", file=sys.stderr)
             raise gr.Error(f"The paint box could not be read: {error}", print_exception=False) from None
 
-    def _colour_painting(self, painting, strength, output_format, strokes, digest):
+    def _colour_painting(self, painting, strength, output_format, strokes, digest, request=None):
         if not painting:
             return None, None, painting
-        result, download = self(painting["photo"], strength, output_format, strokes)
+        result, download = self(painting["photo"], strength, output_format, strokes, request)
         return result, download, {**painting, "strokes": digest}
 
     def start_painting(self, photo):
@@ -173,10 +176,14 @@ class ColorizeHandler:
         """The paint box's bin clears the gray photo too: put it back, without strokes."""
         return self.start_painting(painting["photo"] if painting else None)[1]
 
-    def batch(self, photos, strength=DEFAULT_STRENGTH, output_format=DEFAULT_OUTPUT_FORMAT, progress=gr.Progress()):  # noqa: B008 (Gradio's way)
+    def batch(
+        self, photos, strength=DEFAULT_STRENGTH, output_format=DEFAULT_OUTPUT_FORMAT,
+        progress=gr.Progress(), request: gr.Request = None,  # noqa: B008 (Gradio's way)
+    ):
         """Several photos: returns the gallery of colour results, the (gray, colour) pairs, the first pair, and a zip of all.
 
-        A photo that cannot be colorized is left out with a warning naming it; the others go on.
+        A photo that cannot be colorized (or would take the request over its pixel budget) is left
+        out with a warning naming it; the others go on.
         """
         if not photos:
             return [], [], None, None
@@ -184,10 +191,10 @@ class ColorizeHandler:
             raise gr.Error(f"Please drop at most {MAX_BATCH} photos at once (you dropped {len(photos)}).", print_exception=False)
         strength, output_format = check_settings(strength, output_format)
         folder = self._new_result_folder()
-        pairs, problems = [], []
+        pairs, problems, budget = [], [], RequestBudget()
         for photo in progress.tqdm(photos, desc="Colorizing", unit="photo"):
             try:
-                pairs.append(self.colorize_upload(photo, strength, output_format, folder))
+                pairs.append(self.colorize_upload(photo, strength, output_format, folder, session=session_of(request), budget=budget))
             except gr.Error as error:
                 problems.append(error.message)
         if not pairs:
@@ -206,14 +213,19 @@ class ColorizeHandler:
             print(f"refused a request for a file that was not uploaded ({error})", file=sys.stderr)
             raise gr.Error("Please upload a photo.", print_exception=False) from None
 
-    def colorize_upload(self, upload, strength, output_format, folder, hints=None):
+    def colorize_upload(self, upload, strength, output_format, folder, hints=None, session=None, budget=None):
         """Colorize one uploaded file into `folder`: returns the paths of its gray and colour versions.
 
+        Its pixels (from the header) are counted against the request's `budget` and the `session`'s first.
         Every refusal is a `gr.Error` for the page and one line in the server's log.
         """
         stream = self.read(upload)
         stem = Path(stream.name).stem or "photo"
         try:
+            width, height = image_size(stream)
+            if budget is not None:
+                budget.spend(width * height)
+            self.sessions.spend(session, width * height)
             photo = load_photo(stream)
             if isinstance(hints, np.ndarray):
                 hints = fit_strokes(hints, photo.size)
@@ -223,6 +235,9 @@ class ColorizeHandler:
         except ImageError as error:
             print(f"rejected an upload: {error}", file=sys.stderr)
             raise gr.Error(str(error), print_exception=False) from None
+        except BudgetExceeded as error:
+            print(f"turned away an upload: {error}", file=sys.stderr)
+            raise gr.Error(f"{stream.name}: {error}", print_exception=False) from None
         except Exception as error:  # noqa: BLE001 (one photo's surprise is that photo's failure, not the request's)
             print(f"could not colorize an upload: {type(error).__name__}: {error}", file=sys.stderr)
             raise gr.Error(f"{fit_file_name(stem, '')}: could not be colorized ({type(error).__name__})", print_exception=False) from None
@@ -250,6 +265,11 @@ class ColorizeHandler:
                         shutil.rmtree(old, ignore_errors=True)
         finally:
             self._sweeping.release()
+
+
+def session_of(request):
+    """The visitor's session (one open page) a request comes from, for its pixel budget; None outside Gradio."""
+    return getattr(request, "session_hash", None)
 
 
 def free_path(folder, stem, suffix):

@@ -165,3 +165,25 @@ def test_a_damaged_metadata_block_is_a_listed_failure_in_the_album(tiny_colorize
     assert [Path(path).name for path, _ in gallery] == ["good-colour.png"]
     assert "bad: could not be colorized (OverflowError)" in warnings[0]
     assert io.BytesIO(Path(archive).read_bytes()).getbuffer().nbytes > 0
+
+
+def test_an_album_beyond_the_requests_pixel_budget_is_colorized_up_to_it(served_demo, tmp_path, monkeypatch):
+    """Fifty 49 MP photos (3 MB of PNG) held a worker for 764 s: a request now has a pixel budget, read from the headers."""
+    from colorizer import pixel_budget
+
+    monkeypatch.setattr(pixel_budget, "REQUEST_PIXELS", 2 * 40 * 30)  # in-process server: two small photos' worth
+    photos = [upload(served_demo, write(tmp_path / f"p{index}.png", gradient_image(40, 30))) for index in range(5)]
+    ok, stream = call(served_demo, "colorize_batch", [photos, 1.0, "png"])
+    assert ok and "p0-colour.png" in stream and "p1-colour.png" in stream and "p2-colour.png" not in stream, stream[-600:]
+
+
+def test_a_session_beyond_its_pixel_budget_is_asked_to_wait(tiny_colorizer, tmp_path):
+    handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
+    handler.sessions.pixels = 3 * 40 * 30
+    photo = str(write(tmp_path / "photo.png", gradient_image(40, 30)))
+    visitor, other = type("Request", (), {"session_hash": "visitor"})(), type("Request", (), {"session_hash": "other"})()
+    for _ in range(3):
+        handler(photo, request=visitor)
+    with pytest.raises(gradio.Error, match="please wait"):
+        handler(photo, request=visitor)
+    handler(photo, request=other)  # another visitor is not held back

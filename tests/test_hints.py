@@ -175,3 +175,65 @@ def test_a_model_trained_with_hints_colours_their_place_of_the_photo(hint_painti
     hinted = rgb_to_lab(np.asarray(hint_painting_colorizer.colorize(photo, hints=[(x, y, "#2060e0") for x in range(4, 16) for y in range(3, 12)])))
     assert_hue(hinted[5:10, 6:14], (32, 96, 224))
     assert np.abs(hinted[:, 46:] - plain[:, 46:]).max() < 1  # across the edge: as without the hints
+
+
+def test_the_hint_map_of_an_image_equals_the_map_of_its_hinted_pixels():
+    from colorizer.hints import hint_map, photo_hint_map, read_hints
+
+    rng = np.random.default_rng(1)
+    strokes = rng.integers(0, 256, (300, 500, 4), dtype=np.uint8)
+    strokes[..., 3] = np.where(rng.random((300, 500)) < 0.3, 255, 0)
+    banded = photo_hint_map(strokes, (500, 300), 56)
+    assert np.allclose(banded, hint_map(read_hints(strokes, (500, 300)), (500, 300), 56), atol=1e-6)
+    assert banded[..., 2].sum() > 1000
+
+
+def peak_extra_mb(function):
+    import threading
+    import time
+
+    def rss():
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * 4096 / 2**20
+
+    baseline, peak, done = rss(), [0.0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss())
+            time.sleep(0.002)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        function()
+    finally:
+        done.set()
+        sampler.join()
+    return max(peak[0], rss()) - baseline
+
+
+def test_a_hints_image_of_the_wrong_size_is_refused_before_it_is_decoded(tmp_path):
+    """A 7000x7000 hints image for a small photo was decoded before it was refused: +740 MB."""
+    from colorizer.hints import photo_hint_map
+
+    big = tmp_path / "hints.png"
+    Image.new("RGBA", (7000, 7000)).save(big)
+
+    def refused():
+        with pytest.raises(ImageError, match="hints: the image is 7000x7000, the photo 640x480"):
+            photo_hint_map(big, (640, 480), 56)
+
+    assert peak_extra_mb(refused) < 30
+
+
+def test_a_photo_painted_all_over_needs_little_more_than_its_hints_image(tmp_path):
+    """A 49 MP photo with a 49 MP opaque hints image peaked at +4.2 GB: per-pixel lists and Lab arrays of every pixel."""
+    from colorizer.hints import photo_hint_map
+
+    size = (4000, 3000)  # 12 MP: the RGBA image alone is 48 MB
+    painted = tmp_path / "painted.png"
+    Image.new("RGBA", size, (200, 40, 30, 255)).save(painted)
+    result = {}
+    extra = peak_extra_mb(lambda: result.update(map=photo_hint_map(painted, size, 56)))
+    assert result["map"][..., 2].all() and extra < 150, extra
