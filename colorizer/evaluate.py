@@ -21,6 +21,7 @@ from . import lab
 from .config import TrainingSettings
 from .hints import simulated_user_hints
 from .images import find_image_files, read_rgb
+from .precision import DEFAULT_PRECISION, PRECISIONS, describe
 
 GRAY_BASELINE = "gray baseline"
 TRUTH = "truth"
@@ -201,6 +202,11 @@ def parse_args(argv=None):
         "--model", nargs="+", default=None, metavar="[LABEL=]FOLDER_OR_HUB_ID",
         help="models to compare (default: the shipped model); LABEL= names a row",
     )
+    parser.add_argument(
+        "--precision", choices=PRECISIONS, default=DEFAULT_PRECISION,
+        help="what every model computes in: auto (bfloat16 where the processor has instructions for it), float32 "
+        "or bfloat16 (default: %(default)s)",
+    )
     parser.add_argument("--output", type=Path, default=Path("results"), help="folder for results.json, results.md and contact_sheet.png")
     parser.add_argument("--sizes", nargs="+", default=["full", str(PAPER_SIZE)], help="'full' and/or square sizes (default: full 256)")
     parser.add_argument("--limit", type=int, default=None, help="at most this many photos per set (quick checks)")
@@ -213,7 +219,7 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def load_models(specs):
+def load_models(specs, precision=DEFAULT_PRECISION):
     from .pipeline import Colorizer
 
     models = {}
@@ -221,7 +227,7 @@ def load_models(specs):
         label, _, name = (spec or "").rpartition("=")
         name = name or None
         label = label or (Path(name).name if name else "shipped")
-        models[label] = Colorizer.from_pretrained(name)
+        models[label] = Colorizer.from_pretrained(name, precision=precision)
     return models
 
 
@@ -231,7 +237,8 @@ def main(argv=None):
     args = parse_args(argv)
     sizes = tuple(size if size == "full" else int(size) for size in args.sizes)
     sets = find_sets(args.data) if args.data else held_out_sets(args.held_out)
-    models = load_models(args.model)
+    models = load_models(args.model, args.precision)
+    print(describe(args.precision))
     results, examples = evaluate(
         models, sets, sizes, args.limit, progress=lambda it, desc: tqdm(it, desc=desc, disable=None), keep=args.examples,
         strength=args.strength, hint_counts=args.hints,

@@ -55,7 +55,7 @@ def test_an_output_folder_inside_the_input_folder_is_not_read_again(tiny_weights
 def test_overwrite_never_replaces_an_input(tiny_weights, tmp_path):
     folder = tmp_path / "album"
     originals = {name: photo(folder / name).read_bytes() for name in ("a.jpg", "a.png")}
-    assert colorize(tiny_weights, folder, "-o", folder, "--overwrite") == 0
+    assert colorize(tiny_weights, folder / "a.jpg", folder / "a.png", "-o", folder, "--overwrite") == 0  # photos beside their results
     assert {name: (folder / name).read_bytes() for name in originals} == originals
     assert names(folder) == ["a (2).png", "a (3).png", "a.jpg", "a.png"]
 
