@@ -5,6 +5,7 @@ that prepares every photo the same way (`processor.py`).
 """
 
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,10 +16,32 @@ from .config import DEFAULT_STRENGTH, ModelConfig, check_strength
 from .decoders import HINTS_INPUT, build_trained_part, frozen_inputs, hint_shape, set_temperature
 from .encoder import build_encoder
 from .hints import photo_hint_map
-from .images import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, load_photo, save_image, to_pil
+from .images import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, Photo, load_photo, save_image, to_pil
 from .precision import DEFAULT_PRECISION, choose_precision
 from .processor import ImageProcessor
 from .propagation import spread_hints
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A photo decoded once and the model's colour for it, at the model's scale: what `Colorizer.render` works on.
+
+    Attributes
+    ----------
+    photo : Photo
+        The full-resolution L, alpha and metadata.
+    lightness : (S, S, 1) float32 array
+        The model's input (the spreading of hints follows its edges).
+    ab : (S, S, 2) float32 array
+        The model's a and b / AB_SCALE, without hints.
+    features : dict or None
+        The encoder's outputs for the photo (1 x ... arrays), kept for a model whose decoder reads hints.
+    """
+
+    photo: Photo
+    lightness: np.ndarray
+    ab: np.ndarray
+    features: dict | None = None
 
 
 class Colorizer:
@@ -101,6 +124,59 @@ class Colorizer:
             hint_batch = np.zeros((len(lightness_batch), *hint_shape(self.config)), np.float32)
         return np.asarray(self.model.predict_on_batch([lightness_batch, np.asarray(hint_batch, dtype=np.float32)]))
 
+    def predict(self, image) -> Prediction:
+        """Decode one image (path, bytes, PIL image or numpy array) and run the model on it: the slow part, once.
+
+        `render` then makes its colour version at any strength and with any hints, without the model.
+        """
+        return self.predict_batch([image])[0]
+
+    def predict_batch(self, images, batch_size=8) -> list[Prediction]:
+        """`predict` for several images, `batch_size` at a time through the model."""
+        predictions = []
+        for start in range(0, len(images), batch_size):
+            photos = [load_photo(image) for image in images[start : start + batch_size]]
+            lightness = np.stack([self.processor.preprocess(photo) for photo in photos])
+            if not self.trained_with_hints:
+                ab_batch, features = self.predict_ab(lightness), [None] * len(photos)
+            else:  # the encoder's features are kept: hints run the decoder again, not VGG16
+                encoded = self.encoder.predict_on_batch(lightness)
+                features = [{name: value[index : index + 1] for name, value in encoded.items()} for index in range(len(photos))]
+                ab_batch = [self._decode(feature) for feature in features]
+            predictions.extend(map(Prediction, photos, lightness, ab_batch, features))
+        return predictions
+
+    def _decode(self, features, hint_map=None):
+        """The decoder's ab (S x S x 2) for one photo's encoder features and hint map (none: no hints)."""
+        hints = np.zeros(hint_shape(self.config), np.float32) if hint_map is None else hint_map
+        return np.asarray(self.decoder.predict_on_batch({**features, HINTS_INPUT: hints[None]})["ab"])[0]
+
+    def render_pixels(self, prediction: Prediction, strength: float = DEFAULT_STRENGTH, hints=None) -> np.ndarray:
+        """The colour photo's pixels (H x W x 3, or x 4 with alpha; uint8, or uint16 for a deep photo) from a prediction.
+
+        `hints` as for `colorize`: each hint's colour is carried through its region (and a model
+        trained with hints reads them too, in its decoder).
+        """
+        gain = self.config.chroma_gain * check_strength(strength)
+        ab = prediction.ab
+        if hints is not None:
+            hint_map = photo_hint_map(hints, prediction.photo.size, hint_shape(self.config)[0])
+            if self.trained_with_hints:
+                ab = self._decode(prediction.features, hint_map)
+            ab = spread_hints(ab, prediction.lightness, hint_map)
+        return self.processor.postprocess(prediction.photo, ab, gain)
+
+    def render(self, prediction: Prediction, strength: float = DEFAULT_STRENGTH, hints=None):
+        """`render_pixels` as a PIL image, with the photo's metadata in its `info`."""
+        return to_pil(self.render_pixels(prediction, strength, hints), prediction.photo.metadata)
+
+    def render_to_file(
+        self, prediction: Prediction, path, strength: float = DEFAULT_STRENGTH, format: str = DEFAULT_OUTPUT_FORMAT,
+        quality: int = DEFAULT_JPEG_QUALITY, hints=None,
+    ) -> Path:
+        """`render_pixels` written to `path` as PNG or JPEG, atomically, with what the photo carried (see `colorize_to_file`)."""
+        return save_image(self.render_pixels(prediction, strength, hints), path, prediction.photo.metadata, format, quality)
+
     def colorize(self, image, strength: float = DEFAULT_STRENGTH, hints=None):
         """Colorize one image (path, bytes, PIL image or numpy array); returns a PIL image (RGBA if it had alpha).
 
@@ -109,14 +185,15 @@ class Colorizer:
         lightness is ignored), or a list of (x, y, colour) points with colours as (r, g, b) or
         "#rrggbb"; each hint's colour is carried through its region, along the photo's edges.
         The image's `info` holds the photo's EXIF, dpi and colour profile; `colorize_to_file`
-        writes them, and 16 bits for a 16-bit photo.
+        writes them, and 16 bits for a 16-bit photo. The same as `render(predict(image), ...)`.
         """
-        [(photo, pixels)] = self._colour_pixels([image], 1, strength, hints)
-        return to_pil(pixels, photo.metadata)
+        check_strength(strength)  # before the model runs
+        return self.render(self.predict(image), strength, hints)
 
     def colorize_batch(self, images, batch_size=8, strength: float = DEFAULT_STRENGTH):
         """Colorize several images (without hints), `batch_size` at a time through the model; returns PIL images in order."""
-        return [to_pil(pixels, photo.metadata) for photo, pixels in self._colour_pixels(images, batch_size, strength)]
+        check_strength(strength)
+        return [self.render(prediction, strength) for prediction in self.predict_batch(images, batch_size)]
 
     def colorize_to_file(
         self, image, path, strength: float = DEFAULT_STRENGTH, format: str = DEFAULT_OUTPUT_FORMAT,
@@ -126,25 +203,8 @@ class Colorizer:
 
         EXIF, dpi and an RGB colour profile go into the file; PNG also keeps alpha and 16 bits.
         """
-        [(photo, pixels)] = self._colour_pixels([image], 1, strength, hints)
-        return save_image(pixels, path, photo.metadata, format, quality)
-
-    def _colour_pixels(self, images, batch_size, strength, hints=None):
-        """(photo, colour pixels) for each image, `batch_size` at a time through the model; `hints` for a single image."""
-        gain = self.config.chroma_gain * check_strength(strength)
-        results = []
-        for start in range(0, len(images), batch_size):
-            photos = [load_photo(image) for image in images[start : start + batch_size]]
-            lightness = np.stack([self.processor.preprocess(photo) for photo in photos])
-            if hints is None:
-                ab_batch = self.predict_ab(lightness)
-            else:
-                grid = hint_shape(self.config)[0]
-                hint_batch = np.stack([photo_hint_map(hints, photo.size, grid) for photo in photos])
-                ab_batch = self.predict_ab(lightness, hint_batch)
-                ab_batch = [spread_hints(ab, light, hint) for ab, light, hint in zip(ab_batch, lightness, hint_batch)]
-            results.extend((photo, self.processor.postprocess(photo, ab, gain)) for photo, ab in zip(photos, ab_batch))
-        return results
+        check_strength(strength)
+        return self.render_to_file(self.predict(image), path, strength, format, quality, hints)
 
     def set_temperature(self, temperature: float):
         """Change the annealed-mean temperature of a classification model (lower: more vivid)."""

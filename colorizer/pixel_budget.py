@@ -13,6 +13,7 @@ import time
 REQUEST_PIXELS = 200_000_000  # one request: four 50 MP photos or fifty 4 MP ones, about 20 s of work on 2 cores
 SESSION_PIXELS = 600_000_000  # one session (one open page) within SESSION_WINDOW_S: about a minute of work
 SESSION_WINDOW_S = 600
+RENDER_SHARE = 0.5  # a render again (a stroke, a strength: no model) counts as this share of the photo's pixels
 MAX_SESSIONS = 10_000  # sessions remembered; the oldest are forgotten first
 
 

@@ -32,8 +32,9 @@ from .hints import PALETTE
 from .images import DEFAULT_OUTPUT_FORMAT, IMAGE_SUFFIXES, OUTPUT_FORMATS, ImageError, image_size, load_photo, save_png
 from .paint_box import PREVIEW_SIZE, merge_layers, paint_box, read_layers
 from .pipeline import Colorizer
-from .pixel_budget import BudgetExceeded, RequestBudget, SessionBudgets
+from .pixel_budget import RENDER_SHARE, BudgetExceeded, RequestBudget, SessionBudgets
 from .precision import DEFAULT_PRECISION, describe
+from .prediction_store import Kept, PredictionStore
 from .processor import grayscale
 from .uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
 
@@ -111,6 +112,7 @@ class ColorizeHandler:
         self.allowed_folders = allowed_folders or allowed_upload_folders()
         self.layer_store = None  # what the page's paint box sent (paint_box.LayerStore); set when the page is built
         self.sessions = SessionBudgets()
+        self.kept = PredictionStore()  # the photos being worked on: strokes, strength and format render them again
         self.results = Path(tempfile.mkdtemp(prefix="colorizer-app-"))
         self._sweeping = threading.Lock()
         weakref.finalize(self, shutil.rmtree, self.results, True)  # on shutdown, or when the page goes away
@@ -127,7 +129,7 @@ class ColorizeHandler:
         if hints is not None and not isinstance(hints, np.ndarray):
             hints = self.read(hints)
         folder = self._new_result_folder()
-        gray, colour = self.colorize_upload(photo, strength, output_format, folder, hints, session_of(request))
+        gray, colour = self.colorize_upload(photo, strength, output_format, folder, hints, session_of(request), keep=True)
         return (gray, colour), colour
 
     def paint(self, painting, strength, output_format, editor, request: gr.Request = None):
@@ -161,20 +163,24 @@ class ColorizeHandler:
         result, download = self(painting["photo"], strength, output_format, strokes, request)
         return result, download, {**painting, "strokes": digest}
 
-    def start_painting(self, photo):
-        """After a photo is colorized: remember it, and put its gray version (no strokes yet) in the paint box."""
+    def start_painting(self, photo, request: gr.Request = None):
+        """After a photo is colorized: remember it, and put its gray version (no strokes yet) in the paint box.
+
+        The photo decoded for its colour version is reused while it is kept; else it is read again.
+        """
         if photo is None:
             return None, None
+        kept = self.kept.get((session_of(request), upload_path(photo)))
         try:
-            preview = grayscale(load_photo(self.read(photo))).convert("RGB")
+            preview = grayscale(kept.prediction.photo if kept else load_photo(self.read(photo))).convert("RGB")
         except ImageError:
             return None, None
         preview.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE))
         return {"photo": photo, "strokes": None}, {"background": preview, "layers": [], "composite": None}
 
-    def restore_paint_box(self, painting):
+    def restore_paint_box(self, painting, request: gr.Request = None):
         """The paint box's bin clears the gray photo too: put it back, without strokes."""
-        return self.start_painting(painting["photo"] if painting else None)[1]
+        return self.start_painting(painting["photo"] if painting else None, request)[1]
 
     def batch(
         self, photos, strength=DEFAULT_STRENGTH, output_format=DEFAULT_OUTPUT_FORMAT,
@@ -213,35 +219,44 @@ class ColorizeHandler:
             print(f"refused a request for a file that was not uploaded ({error})", file=sys.stderr)
             raise gr.Error("Please upload a photo.", print_exception=False) from None
 
-    def colorize_upload(self, upload, strength, output_format, folder, hints=None, session=None, budget=None):
+    def colorize_upload(self, upload, strength, output_format, folder, hints=None, session=None, budget=None, keep=False):
         """Colorize one uploaded file into `folder`: returns the paths of its gray and colour versions.
 
-        Its pixels (from the header) are counted against the request's `budget` and the `session`'s first.
-        Every refusal is a `gr.Error` for the page and one line in the server's log.
+        The photo is decoded and the model run once (`Colorizer.predict`); with `keep`, the prediction
+        is kept for the session, and the next call for the same upload only renders it again (a
+        stroke, a strength, a format). Pixels, read from the header, count against the request's
+        `budget` and the `session`'s (a render a share of them). Every refusal is a `gr.Error`
+        for the page and one line in the server's log.
         """
-        stream = self.read(upload)
-        stem = Path(stream.name).stem or "photo"
-        try:
-            width, height = image_size(stream)
-            if budget is not None:
-                budget.spend(width * height)
-            self.sessions.spend(session, width * height)
-            photo = load_photo(stream)
+        key = (session, upload_path(upload)) if keep and upload_path(upload) else None
+        kept = self.kept.get(key) if key else None
+        if kept is None:
+            kept = self._predict_upload(self.read(upload), folder, session, budget)
+            if key:
+                self.kept.put(key, kept)
+        else:
+            with refusals(kept.name):
+                self._charge(round(kept.prediction.photo.lightness.size * RENDER_SHARE), session, budget)
+        with refusals(kept.name):
             if isinstance(hints, np.ndarray):
-                hints = fit_strokes(hints, photo.size)
-            gray = save_png(grayscale(photo), free_path(folder, stem, "-gray.png"))
-            colour_path = free_path(folder, stem, "-colour" + OUTPUT_FORMATS[output_format])
-            colour = self.colorizer.colorize_to_file(photo, colour_path, strength, output_format, hints=hints)
-        except ImageError as error:
-            print(f"rejected an upload: {error}", file=sys.stderr)
-            raise gr.Error(str(error), print_exception=False) from None
-        except BudgetExceeded as error:
-            print(f"turned away an upload: {error}", file=sys.stderr)
-            raise gr.Error(f"{stream.name}: {error}", print_exception=False) from None
-        except Exception as error:  # noqa: BLE001 (one photo's surprise is that photo's failure, not the request's)
-            print(f"could not colorize an upload: {type(error).__name__}: {error}", file=sys.stderr)
-            raise gr.Error(f"{fit_file_name(stem, '')}: could not be colorized ({type(error).__name__})", print_exception=False) from None
-        return str(gray), str(colour)
+                hints = fit_strokes(hints, kept.prediction.photo.size)
+            colour_path = free_path(folder, Path(kept.name).stem or "photo", "-colour" + OUTPUT_FORMATS[output_format])
+            colour = self.colorizer.render_to_file(kept.prediction, colour_path, strength, output_format, hints=hints)
+        return kept.gray, str(colour)
+
+    def _predict_upload(self, stream, folder, session, budget):
+        """The model's prediction for an uploaded photo and its gray version, written into `folder`."""
+        with refusals(stream.name):
+            width, height = image_size(stream)
+            self._charge(width * height, session, budget)
+            prediction = self.colorizer.predict(stream)
+            gray = save_png(grayscale(prediction.photo), free_path(folder, Path(stream.name).stem or "photo", "-gray.png"))
+        return Kept(prediction, str(gray), stream.name)
+
+    def _charge(self, pixels, session, budget):
+        if budget is not None:
+            budget.spend(pixels)
+        self.sessions.spend(session, pixels)
 
     def _new_result_folder(self):
         """A fresh folder for this request, after sweeping out the expired ones."""
@@ -265,6 +280,28 @@ class ColorizeHandler:
                         shutil.rmtree(old, ignore_errors=True)
         finally:
             self._sweeping.release()
+
+
+@contextlib.contextmanager
+def refusals(name):
+    """Whatever goes wrong with the photo called `name` becomes a `gr.Error` for the page and a line in the log."""
+    try:
+        yield
+    except ImageError as error:
+        print(f"rejected an upload: {error}", file=sys.stderr)
+        raise gr.Error(str(error), print_exception=False) from None
+    except BudgetExceeded as error:
+        print(f"turned away an upload: {error}", file=sys.stderr)
+        raise gr.Error(f"{name}: {error}", print_exception=False) from None
+    except Exception as error:  # noqa: BLE001 (one photo's surprise is that photo's failure, not the request's)
+        print(f"could not colorize an upload: {type(error).__name__}: {error}", file=sys.stderr)
+        raise gr.Error(f"{name}: could not be colorized ({type(error).__name__})", print_exception=False) from None
+
+
+def upload_path(upload):
+    """The path an upload names (Gradio's FileData, or a path), or None: with the session, the key of its kept prediction."""
+    path = upload.get("path") if isinstance(upload, dict) else upload
+    return path if isinstance(path, str) else None
 
 
 def session_of(request):

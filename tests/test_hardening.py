@@ -151,19 +151,19 @@ def test_a_damaged_metadata_block_is_a_listed_failure_in_the_album(tiny_colorize
     handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
     good = write(tmp_path / "good.png", gradient_image(20, 20))
     bad = write(tmp_path / "bad.png", gradient_image(20, 20))
-    real = tiny_colorizer.colorize_to_file
+    real = tiny_colorizer.render_to_file
 
-    def surprise(photo, path, *args, **kwargs):
+    def surprise(prediction, path, *args, **kwargs):
         if "bad" in str(path):
             raise OverflowError("a writer that could not hold something")
-        return real(photo, path, *args, **kwargs)
+        return real(prediction, path, *args, **kwargs)
 
-    monkeypatch.setattr(tiny_colorizer, "colorize_to_file", surprise)
+    monkeypatch.setattr(tiny_colorizer, "render_to_file", surprise)
     warnings = []
     monkeypatch.setattr(gradio, "Warning", warnings.append)
     gallery, _, _, archive = handler.batch([{"path": str(bad), "orig_name": "bad.png"}, {"path": str(good), "orig_name": "good.png"}])
     assert [Path(path).name for path, _ in gallery] == ["good-colour.png"]
-    assert "bad: could not be colorized (OverflowError)" in warnings[0]
+    assert "bad.png: could not be colorized (OverflowError)" in warnings[0]
     assert io.BytesIO(Path(archive).read_bytes()).getbuffer().nbytes > 0
 
 
@@ -180,10 +180,10 @@ def test_an_album_beyond_the_requests_pixel_budget_is_colorized_up_to_it(served_
 def test_a_session_beyond_its_pixel_budget_is_asked_to_wait(tiny_colorizer, tmp_path):
     handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
     handler.sessions.pixels = 3 * 40 * 30
-    photo = str(write(tmp_path / "photo.png", gradient_image(40, 30)))
+    photos = [str(write(tmp_path / f"photo{index}.png", gradient_image(40, 30))) for index in range(4)]
     visitor, other = type("Request", (), {"session_hash": "visitor"})(), type("Request", (), {"session_hash": "other"})()
-    for _ in range(3):
+    for photo in photos[:3]:
         handler(photo, request=visitor)
     with pytest.raises(gradio.Error, match="please wait"):
-        handler(photo, request=visitor)
-    handler(photo, request=other)  # another visitor is not held back
+        handler(photos[3], request=visitor)
+    handler(photos[3], request=other)  # another visitor is not held back

@@ -1,0 +1,63 @@
+"""The predictions of the photos visitors are working on, kept so that a stroke, a strength or a
+format change renders again without running the model (`Colorizer.render`).
+
+A prediction keeps its photo's full-resolution L (float32: 4 bytes a pixel), so the store is
+bounded in entries and in pixels, and entries expire; the oldest go first.
+"""
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from .pipeline import Prediction
+
+MAX_KEPT = 8  # photos kept at once, over all visitors
+MAX_KEPT_PIXELS = 100_000_000  # 400 MB of L at most
+KEPT_S = 300  # a photo not worked on for this long is forgotten (its gray file lives twice as long)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A prediction with what the page made of it once: the gray file and the name the photo came with."""
+
+    prediction: Prediction
+    gray: str
+    name: str
+
+
+class PredictionStore:
+    """Kept predictions by key (a session and the upload it came from)."""
+
+    def __init__(self):
+        self._kept = OrderedDict()  # key -> (time stored, Kept)
+        self._lock = threading.Lock()
+
+    def get(self, key) -> Kept | None:
+        with self._lock:
+            self._forget_expired()
+            if key not in self._kept:
+                return None
+            self._kept.move_to_end(key)
+            return self._kept[key][1]
+
+    def put(self, key, kept: Kept):
+        pixels = kept.prediction.photo.lightness.size
+        if pixels > MAX_KEPT_PIXELS:
+            return
+        with self._lock:
+            self._kept.pop(key, None)
+            self._kept[key] = (time.monotonic(), kept)
+            while len(self._kept) > MAX_KEPT or self._pixels() > MAX_KEPT_PIXELS:
+                self._kept.popitem(last=False)
+
+    def __len__(self):
+        return len(self._kept)
+
+    def _pixels(self):
+        return sum(kept.prediction.photo.lightness.size for _, kept in self._kept.values())
+
+    def _forget_expired(self):
+        deadline = time.monotonic() - KEPT_S
+        for key in [key for key, (stored, _) in self._kept.items() if stored < deadline]:
+            del self._kept[key]
