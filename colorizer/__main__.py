@@ -5,20 +5,14 @@ import sys
 import warnings
 from pathlib import Path
 
-from tqdm import tqdm
-
+from . import images
 from .config import DEFAULT_STRENGTH, check_strength
 from .files import fit_file_name
-from .images import (
-    DEFAULT_JPEG_QUALITY,
-    DEFAULT_OUTPUT_FORMAT,
-    MAX_PIXELS,
-    OUTPUT_FORMATS,
-    ImageError,
-    MetadataDropped,
-    find_images,
-)
+from .images import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, MAX_PIXELS, OUTPUT_FORMATS, ImageError
 from .precision import DEFAULT_PRECISION, PRECISIONS, describe
+from .progress import progress_bar
+
+PROGRESS_LOG_S = 5  # not in a terminal (a log, a pipe): a progress line this often
 
 
 def parse_args(argv=None):
@@ -103,29 +97,48 @@ def main(argv=None):
         return 130
 
 
-def colorize_command(args):
+def usage_error(args, files):
+    """What is wrong with the options, before anything is loaded or created; None when nothing is."""
     try:
         check_strength(args.strength)
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return str(error)
     if not 1 <= args.quality <= 95:
-        print(f"error: --quality must lie between 1 and 95, not {args.quality}", file=sys.stderr)
-        return 2
+        return f"--quality must lie between 1 and 95, not {args.quality}"
     if args.output.exists() and not args.output.is_dir():
-        print(f"error: --output {args.output} is a file; give a folder", file=sys.stderr)
-        return 2
+        return f"--output {args.output} is a file; give a folder"
     if any(Path(given).is_dir() and Path(given).resolve() == args.output.resolve() for given in args.inputs):
-        print(f"error: --output {args.output} is also an input folder: each run would colorize the last run's results "
-              f"again; choose another folder (one inside it, such as {args.output / 'coloured'}, is skipped as input)", file=sys.stderr)
-        return 2
-    files, missing = find_images(args.inputs, exclude=[args.output])
+        return (f"--output {args.output} is also an input folder: each run would colorize the last run's results again; "
+                f"choose another folder (one inside it, such as {args.output / 'coloured'}, is skipped as input)")
+    if args.hints is not None:
+        if len(files) != 1:
+            return f"--hints: give one photo with --hints, not {len(files)}"
+        try:
+            hints_size, photo_size = images.image_size(args.hints), images.image_size(files[0][0])
+        except ImageError as error:
+            return f"--hints: {error}"
+        if hints_size != photo_size:
+            return f"--hints: {args.hints} is {hints_size[0]}x{hints_size[1]}, the photo {photo_size[0]}x{photo_size[1]}"
+    return None
+
+
+def colorize_command(args):
+    files, missing = images.find_images(args.inputs, exclude=[args.output])
     failures = [(path, "no such file or folder") for path in missing]
     if not files:
         for path, reason in failures:
             print(f"error: {path}: {reason}", file=sys.stderr)
         print("error: no images found in the given paths", file=sys.stderr)
         return 1
+    problem = usage_error(args, files)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    plan = [step for step in plan_outputs(files, args.output, OUTPUT_FORMATS[args.format]) if args.overwrite or not step[1].exists()]
+    skipped = len(files) - len(plan)
+    if not plan:
+        print(f"Nothing to do: all {skipped} colour photo(s) exist in {args.output} (--overwrite makes them again)")
+        return 1 if failures else 0
     try:
         args.output.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -145,32 +158,14 @@ def colorize_command(args):
         return 1
     print(f"Colorizing with {colorizer.source}; {describe(args.precision)}", flush=True)
 
-    if args.hints and len(files) != 1:
-        print("error: --hints: give one photo with --hints", file=sys.stderr)
-        return 2
-    plan = plan_outputs(files, args.output, OUTPUT_FORMATS[args.format])
-    written, skipped = 0, 0
+    written = 0
     try:
-        for file, target, note in tqdm(plan, desc="Colorizing", unit="photo", disable=None):
-            if target.exists() and not args.overwrite:
-                skipped += 1
-                continue
-            try:
-                with warnings.catch_warnings(record=True, action="always", category=MetadataDropped) as shown:
-                    colorizer.colorize_to_file(file, target, args.strength, args.format, args.quality, hints=args.hints)
+        for file, target, note in progress_bar(plan, desc="Colorizing", unit="photo", log_every_s=PROGRESS_LOG_S):
+            failure = colorize_one(colorizer, args, file, target, note)
+            if failure:
+                failures.append((file, failure))
+            else:
                 written += 1
-                dropped = [warning for warning in shown if issubclass(warning.category, MetadataDropped)]
-                for line in [note] + [f"{target.name}: {warning.message}" for warning in dropped]:
-                    if line:
-                        print(f"note: {line}", file=sys.stderr)
-            except ImageError as error:
-                failures.append((file, str(error).removeprefix(f"{file}: ")))
-            except MemoryError:
-                failures.append((file, f"out of memory (photos up to {MAX_PIXELS / 1e6:.0f} MP are accepted)"))
-            except OSError as error:  # the output could not be written: no space, no permission, a bad name
-                failures.append((file, f"cannot write {target}: {error.strerror or error}"))
-            except Exception as error:  # noqa: BLE001 (one photo's surprise must not stop the others)
-                failures.append((file, f"could not be colorized ({type(error).__name__}: {error})"))
     except KeyboardInterrupt:
         print(f"\ninterrupted: wrote {written} of {len(plan)} photo(s) to {args.output}; run the same command "
               "again to do the rest (finished photos are skipped)", file=sys.stderr)
@@ -182,6 +177,26 @@ def colorize_command(args):
     if failures:
         print(f"{len(failures)} file(s) could not be colorized", file=sys.stderr)
     return 1 if failures else 0
+
+
+def colorize_one(colorizer, args, file, target, note):
+    """Colorize `file` into `target`, printing its notes; returns why it failed, or None."""
+    try:
+        with warnings.catch_warnings(record=True, action="always", category=images.MetadataDropped) as shown:
+            colorizer.colorize_to_file(file, target, args.strength, args.format, args.quality, hints=args.hints)
+    except ImageError as error:
+        return str(error).removeprefix(f"{file}: ")
+    except MemoryError:
+        return f"out of memory (photos up to {MAX_PIXELS / 1e6:.0f} MP are accepted)"
+    except OSError as error:  # the output could not be written: no space, no permission, a bad name
+        return f"cannot write {target}: {error.strerror or error}"
+    except Exception as error:  # noqa: BLE001 (one photo's surprise must not stop the others)
+        return f"could not be colorized ({type(error).__name__}: {error})"
+    dropped = [warning for warning in shown if issubclass(warning.category, images.MetadataDropped)]
+    for line in [note] + [f"{target.name}: {warning.message}" for warning in dropped]:
+        if line:
+            print(f"note: {line}", file=sys.stderr)
+    return None
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ option is refused at once; Ctrl-C while they load stops the app without a traceb
 
 import argparse
 import os
+import socket
 import sys
 
 from .config import DEFAULT_PORT
@@ -37,8 +38,23 @@ def parse_args(argv=None):
     return args
 
 
+def port_taken(host, port):
+    """Whether something already listens on `host`:`port` (checked before anything slow loads)."""
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def main(argv=None):
     args = parse_args(argv)
+    host = args.host or os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1"
+    if args.port and port_taken(host, args.port):
+        print(f"error: port {args.port} is taken (is another copy running?): give another --port, "
+              f"or none to take {DEFAULT_PORT} or the next free one", file=sys.stderr)
+        return 2
     try:
         from .web import launch
 

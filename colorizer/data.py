@@ -76,9 +76,14 @@ def is_validation(sha256, validation_percent):
     return int(sha256[:8], 16) % 100 < validation_percent
 
 
-def scan_dataset(roots, validation_percent=5, progress=None):
-    """Read every photo of one folder or several once: hash it, check it decodes, check it has colour; then split."""
-    result, seen = DatasetScan(), {}
+def scan_dataset(roots, validation_percent=5, progress=None, max_photos=None):
+    """Read every photo of one folder or several once: hash it, check it decodes, check it has colour; then split.
+
+    With `max_photos`, a sample across all the folders: the first usable photos in content-hash
+    order, `max_photos` to train on and `validation_photos(max_photos, ...)` to validate on; every
+    photo is hashed, but only the sample (and what was left out on the way) is decoded.
+    """
+    result, seen, hashed = DatasetScan(), {}, []
     roots = [roots] if isinstance(roots, (str, Path)) else roots
     files = [path for root in roots for path in find_training_images(root)]
     for path in progress(files) if progress else files:
@@ -87,18 +92,37 @@ def scan_dataset(roots, validation_percent=5, progress=None):
         if sha256 in seen:
             result.duplicates.append((path, seen[sha256]))
             continue
-        try:
-            rgb = read_rgb(data)
-        except ImageError as error:
-            result.unreadable.append((path, str(error).removeprefix("the image: ")))
-            continue
         seen[sha256] = path
-        if mean_chroma(rgb) < NEAR_GRAY_CHROMA:
-            result.near_gray.append(path)
-            continue
-        side = result.validation if is_validation(sha256, validation_percent) else result.train
-        side.append(TrainingPhoto(path, sha256))
+        if max_photos:
+            hashed.append((sha256, path))
+        else:
+            _check_photo(path, data, sha256, validation_percent, result)
+    wanted = {"train": max_photos, "validation": validation_photos(max_photos or 0, validation_percent)}
+    for sha256, path in sorted(hashed):
+        if len(result.train) >= wanted["train"] and len(result.validation) >= wanted["validation"]:
+            break
+        _check_photo(path, path.read_bytes(), sha256, validation_percent, result, wanted)
     return result
+
+
+def _check_photo(path, data, sha256, validation_percent, result, wanted=None):
+    """Add the photo to `result`: to its side of the split (unless that side has what is `wanted`), or as skipped."""
+    try:
+        rgb = read_rgb(data)
+    except ImageError as error:
+        result.unreadable.append((path, str(error).removeprefix("the image: ")))
+        return
+    if mean_chroma(rgb) < NEAR_GRAY_CHROMA:
+        result.near_gray.append(path)
+        return
+    side = "validation" if is_validation(sha256, validation_percent) else "train"
+    if wanted is None or len(getattr(result, side)) < wanted[side]:
+        getattr(result, side).append(TrainingPhoto(path, sha256))
+
+
+def validation_photos(max_photos, validation_percent):
+    """How many photos a sample of `max_photos` validates on."""
+    return max(2, max_photos * validation_percent // 100)
 
 
 @dataclass

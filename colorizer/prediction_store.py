@@ -5,15 +5,19 @@ A prediction keeps its photo's full-resolution L (float32: 4 bytes a pixel), so 
 bounded in entries and in pixels, and entries expire; the oldest go first.
 """
 
+import dataclasses
+import mmap
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import numpy as np
+
 from .pipeline import Prediction
 
-MAX_KEPT = 8  # photos kept at once, over all visitors
-MAX_KEPT_PIXELS = 100_000_000  # 400 MB of L at most
+MAX_KEPT = 4  # photos kept at once, over all visitors: two being painted per worker
+MAX_KEPT_PIXELS = 50_000_000  # 200 MB of L at most: one photo of the largest size
 KEPT_S = 300  # a photo not worked on for this long is forgotten (its gray file lives twice as long)
 
 
@@ -42,9 +46,11 @@ class PredictionStore:
             return self._kept[key][1]
 
     def put(self, key, kept: Kept):
-        pixels = kept.prediction.photo.lightness.size
-        if pixels > MAX_KEPT_PIXELS:
+        photo = kept.prediction.photo
+        if photo.lightness.size > MAX_KEPT_PIXELS:
             return
+        photo = dataclasses.replace(photo, lightness=outside_the_heap(photo.lightness), alpha=outside_the_heap(photo.alpha))
+        kept = dataclasses.replace(kept, prediction=dataclasses.replace(kept.prediction, photo=photo))
         with self._lock:
             self._kept.pop(key, None)
             self._kept[key] = (time.monotonic(), kept)
@@ -61,3 +67,16 @@ class PredictionStore:
         deadline = time.monotonic() - KEPT_S
         for key in [key for key, (stored, _) in self._kept.items() if stored < deadline]:
             del self._kept[key]
+
+
+def outside_the_heap(array):
+    """A copy of `array` in memory of its own (an anonymous mmap), given back to the system when it goes.
+
+    A kept array allocated among the short-lived ones of every request would pin the heap around
+    it, and the server would hold far more memory than the kept photos need.
+    """
+    if array is None or array.nbytes == 0:
+        return array
+    copy = np.frombuffer(mmap.mmap(-1, array.nbytes), dtype=array.dtype).reshape(array.shape)
+    copy[...] = array
+    return copy

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from . import data
 from .backend import keras
@@ -29,12 +28,15 @@ from .lab import AB_SCALE
 from .losses import LOSSES
 from .precision import choose_precision, describe
 from .processor import ImageProcessor
+from .progress import progress_bar
 from .weights import check_output_folder
-
 
 # XLA, measured on 2 CPU cores: VGG16 10% faster, a decoder epoch 20% faster in float32. Keras' "auto" leaves it off
 # on TensorFlow; on PyTorch, jit_compile means torch.compile, which is not what was measured, so not there.
 # In bfloat16, XLA's CPU convolutions do not use the processor's bfloat16 units (VGG16 2.4x slower): off.
+SKIPPED_SHOWN = 5  # skipped photos listed by name, of each kind
+
+
 def jit_compile(precision):
     return keras.backend.backend() in ("tensorflow", "jax") and precision == "float32"
 
@@ -54,27 +56,22 @@ class Stopwatch:
         print(f"== {name}: {self.stages[name] / 60:.1f} min", flush=True)
 
 
-def progress_bar(iterable=None, **kwargs):
-    """A progress bar in a terminal; in a log file, a progress line a minute (long runs go to logs)."""
-    if sys.stderr.isatty():
-        return tqdm(iterable, dynamic_ncols=True, **kwargs)
-    return tqdm(iterable, mininterval=60, maxinterval=120, ncols=100, ascii=True, **kwargs)
-
-
 def scan(settings, stopwatch):
     with stopwatch("scan: hygiene and split"):
-        result = data.scan_dataset(settings.data, settings.validation_percent, progress=lambda it: progress_bar(it, desc="Scanning", unit="photo"))
-        if settings.max_photos:  # a sample across all folders: the first photos in content-hash order
-            by_hash = lambda photos: sorted(photos, key=lambda photo: photo.sha256)
-            result.train = by_hash(result.train)[: settings.max_photos]
-            result.validation = by_hash(result.validation)[: max(2, settings.max_photos * settings.validation_percent // 100)]
+        result = data.scan_dataset(
+            settings.data, settings.validation_percent, progress=lambda it: progress_bar(it, desc="Scanning", unit="photo"),
+            max_photos=settings.max_photos,
+        )
         print(result.summary())
-        for path, reason in result.unreadable:
-            print(f"  skipped unreadable {path}: {reason}")
-        for path in result.near_gray:
-            print(f"  skipped near-grayscale {path}")
-        for path, kept in result.duplicates:
-            print(f"  skipped duplicate {path} (same bytes as {kept})")
+        for kind, lines in (
+            ("unreadable", [f"{path}: {reason}" for path, reason in result.unreadable]),
+            ("near-grayscale", [str(path) for path in result.near_gray]),
+            ("duplicate", [f"{path} (same bytes as {kept})" for path, kept in result.duplicates]),
+        ):
+            for line in lines[:SKIPPED_SHOWN]:
+                print(f"  skipped {kind} {line}")
+            if len(lines) > SKIPPED_SHOWN:
+                print(f"  ... and {len(lines) - SKIPPED_SHOWN} more {kind} (the model card counts them)")
         if not result.train or not result.validation:
             raise ValueError(f"not enough usable photos in {', '.join(settings.data)} to train and validate: {result.summary()}")
     return result
@@ -293,7 +290,7 @@ def run(settings: TrainingSettings, config: ModelConfig, resume=False):
     colorizer = Colorizer.untrained(config, decoder, precision)
     with stopwatch("validate: metrics on the held-out split, per category"):
         sets = data.by_category(photos.validation, settings.data)
-        results, _ = evaluate.evaluate({"model": colorizer}, sets, sizes=("full",), progress=lambda it, desc: progress_bar(it, desc=desc))
+        results, _ = evaluate.evaluate({"model": colorizer}, sets, sizes=("full",), progress=lambda it, desc: progress_bar(it, desc=desc, unit="photo"))
         print(evaluate.markdown_table(results))
         metrics = {**evaluate.combine(list(results["full"].values())), "categories": results["full"]}
     training = training_summary(settings, photos, train, state, stopwatch.stages, precision)

@@ -65,7 +65,55 @@ def test_module_entry_point_and_help(tiny_weights, tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert Image.open(tmp_path / "out" / "a.png").size == (40, 30)
-    assert run.stderr == "", run.stderr  # no TensorFlow, CUDA or absl start-up lines
+    # no TensorFlow, CUDA or absl start-up lines; not in a terminal, progress comes as whole lines
+    assert run.stderr.startswith("Colorizing: 1/1 photos, ") and len(run.stderr.splitlines()) == 1, run.stderr
     first, last = run.stdout.strip().splitlines()
     assert first.startswith(f"Colorizing with {tiny_weights}; precision: ")
     assert last == f"Wrote 1 colour photo(s) to {tmp_path / 'out'}"
+
+
+def run_quickly(arguments, cwd):
+    """The command in a fresh interpreter; returns (exit code, stderr, whether TensorFlow was imported)."""
+    script = (
+        "import sys\nfrom colorizer.__main__ import main\ncode = main(sys.argv[1:])\n"
+        "print('TF' if 'tensorflow' in sys.modules else 'no TF', file=sys.stderr)\nsys.exit(code)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script, *map(str, arguments)], cwd=cwd, capture_output=True, text=True, check=False)
+    return run.returncode, run.stderr, run.stdout
+
+
+def test_hints_mistakes_are_found_before_the_model_loads_and_nothing_is_created(tmp_path):
+    photo = tmp_path / "photo.png"
+    Image.fromarray(gradient_image(40, 30)).save(photo)
+    Image.fromarray(np.zeros((10, 10, 4), np.uint8)).save(tmp_path / "small.png")
+    (tmp_path / "notes.png").write_text("not an image")
+    for arguments, message in (
+        ([photo, "--hints", tmp_path / "small.png"], "small.png is 10x10, the photo 40x30"),
+        ([photo, "--hints", tmp_path / "notes.png"], "not an image"),
+        ([tmp_path, "--hints", tmp_path / "small.png"], "give one photo with --hints"),
+    ):
+        code, err, _ = run_quickly([*arguments, "-o", tmp_path / "out"], ROOT)
+        assert code == 2 and message in err and err.strip().endswith("no TF"), err
+        assert not (tmp_path / "out").exists()
+
+
+def test_when_every_result_exists_the_model_is_not_loaded(tiny_weights, tmp_path):
+    Image.fromarray(gradient_image(40, 30)).save(tmp_path / "a.png")
+    assert main([str(tmp_path / "a.png"), "-o", str(tmp_path / "out"), "-m", str(tiny_weights)]) == 0
+    code, err, out = run_quickly([tmp_path / "a.png", "-o", tmp_path / "out", "-m", tiny_weights], ROOT)
+    assert code == 0 and "Nothing to do: all 1 colour photo(s) exist" in out and err.strip() == "no TF", (out, err)
+
+
+def test_a_taken_port_is_one_clear_line(tmp_path):
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        run = subprocess.run(
+            [sys.executable, "-m", "colorizer.app_command", "--port", str(port)], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        )
+    assert run.returncode == 2 and run.stderr.strip() == (
+        f"error: port {port} is taken (is another copy running?): give another --port, or none to take 7860 or the next free one"
+    )

@@ -32,7 +32,7 @@ def test_inputs_with_the_same_name_get_an_output_each(tiny_weights, tmp_path, ca
     assert names(tmp_path / "out") == ["a (2).png", "a (3).png", "a.png"]
     assert "is written as a (2).png" in capsys.readouterr().err
     assert colorize(tiny_weights, *inputs, "-o", tmp_path / "out") == 0  # the same command again
-    assert "skipped 3 that exist" in capsys.readouterr().out
+    assert "Nothing to do: all 3 colour photo(s) exist" in capsys.readouterr().out
     assert names(tmp_path / "out") == ["a (2).png", "a (3).png", "a.png"]
 
 
@@ -49,7 +49,7 @@ def test_an_output_folder_inside_the_input_folder_is_not_read_again(tiny_weights
     for _ in range(2):
         assert colorize(tiny_weights, tmp_path / "album", "-o", tmp_path / "album" / "colour") == 0
     assert names(tmp_path / "album") == ["a.jpg", "colour/a.png"]
-    assert "skipped 1 that exist" in capsys.readouterr().out
+    assert "Nothing to do: all 1 colour photo(s) exist" in capsys.readouterr().out
 
 
 def test_overwrite_never_replaces_an_input(tiny_weights, tmp_path):

@@ -91,11 +91,21 @@ def test_an_output_folder_that_is_an_input_folder_is_refused(tiny_weights, tmp_p
 
 @pytest.mark.parametrize("command", [["-m", "colorizer", "x.png", "-o", "out"], ["-m", "colorizer.app_command"]])
 def test_ctrl_c_while_starting_ends_without_a_traceback(tmp_path, command):
-    (tmp_path / "x.png").write_bytes(b"")
-    process = subprocess.Popen([sys.executable, *command], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)  # TensorFlow (and Gradio) are loading
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
+    """While TensorFlow loads or the model downloads (from a Hub that never answers, so the start lasts), Ctrl-C."""
+    import os
+    import socket
+
+    Image.fromarray(gradient_image(20, 20)).save(tmp_path / "x.png")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        environment = {**os.environ, "HF_ENDPOINT": f"http://127.0.0.1:{silent.getsockname()[1]}", "HF_HUB_CACHE": str(tmp_path / "hf")}
+        process = subprocess.Popen(
+            [sys.executable, *command, "--model", "someone/model"], cwd=tmp_path, stderr=subprocess.PIPE, text=True, env=environment,
+        )
+        time.sleep(3)  # importing TensorFlow, or waiting for the Hub
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
 

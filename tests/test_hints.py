@@ -151,8 +151,8 @@ def test_the_command_line_takes_hints_for_one_photo(hinted_colorizer, tiny_weigh
                               np.asarray(Image.open(tmp_path / "plain" / "photo.png")))
 
     Image.fromarray(strokes[:10]).save(tmp_path / "small.png")
-    assert main([str(photo), "-o", str(tmp_path / "bad"), "--model", str(folder), "--hints", str(tmp_path / "small.png")]) == 1
-    assert "the image is 48x10, the photo 48x36" in capsys.readouterr().err
+    assert main([str(photo), "-o", str(tmp_path / "bad"), "--model", str(folder), "--hints", str(tmp_path / "small.png")]) == 2
+    assert "small.png is 48x10, the photo 48x36" in capsys.readouterr().err  # before the model loads
     assert main([str(photo), "-o", str(tmp_path / "any"), "--model", str(tiny_weights), "--hints", str(tmp_path / "strokes.png")]) == 0
     assert (tmp_path / "any" / "photo.png").exists()  # a model trained without hints takes them too
     assert main([str(photo), str(photo), "-o", str(tmp_path / "two"), "--model", str(folder), "--hints", str(tmp_path / "strokes.png")]) == 2
