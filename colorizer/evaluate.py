@@ -2,7 +2,9 @@
 
 Per set of photos, at full resolution and at 256x256 (as papers report): PSNR (RGB uint8,
 peak 255), SSIM, mean CIEDE2000, colourfulness (Hasler and Suesstrunk) and |dCF| against
-the truth, with the gray baseline (a = b = 0, the truth's own L) beside every model.
+the truth, and what viewers notice (colour_metrics.py): chroma ratio, false colour on neutral
+things, green recall, border excess; with the gray baseline (a = b = 0, the truth's own L)
+beside every model.
 Writes results.json, results.md and a contact sheet (gray, each model, truth).
 """
 
@@ -18,6 +20,7 @@ from skimage.color import deltaE_ciede2000
 from skimage.metrics import structural_similarity
 
 from . import lab
+from .colour_metrics import viewer_metrics
 from .config import TrainingSettings
 from .hints import simulated_user_hints
 from .images import find_image_files, read_rgb
@@ -42,14 +45,16 @@ def psnr(truth, output):
 
 
 def image_metrics(truth, output, truth_lab=None):
-    """Every metric of one output against its truth (both RGB uint8 of the same size)."""
+    """Every metric of one output against its truth (both RGB uint8 of the same size); see `colour_metrics` for the viewer's."""
     truth_lab = lab.rgb_to_lab(truth) if truth_lab is None else truth_lab
+    output_lab = lab.rgb_to_lab(output)
     return {
         "psnr": psnr(truth, output),
         "ssim": float(structural_similarity(truth, output, channel_axis=2, data_range=255)),
-        "ciede2000": float(deltaE_ciede2000(truth_lab, lab.rgb_to_lab(output)).mean()),
+        "ciede2000": float(deltaE_ciede2000(truth_lab, output_lab).mean()),
         "cf": colourfulness(output),
         "delta_cf": abs(colourfulness(output) - colourfulness(truth)),
+        **viewer_metrics(output_lab, truth_lab),
     }
 
 
@@ -141,14 +146,28 @@ def combine(tables):
     combined = {"_photos": sum(counts)}
     for name in tables[0]:
         if name != "_photos":
-            combined[name] = {
-                key: float(np.average([table[name][key] for table in tables], weights=counts)) for key in tables[0][name]
-            }
+            combined[name] = _with_chroma_ratio({
+                key: _nan_average([table[name][key] for table in tables], counts) for key in tables[0][name] if key != "chroma_ratio"
+            })
     return combined
 
 
 def _mean(rows):
-    return {key: float(np.mean([row[key] for row in rows])) for key in rows[0]}
+    """The mean of each metric over photos; a photo with nothing to measure (NaN) is left out of that metric."""
+    return _with_chroma_ratio({key: _nan_average([row[key] for row in rows]) for key in rows[0]})
+
+
+def _nan_average(values, weights=None):
+    values, weights = np.asarray(values, np.float64), np.ones(len(values)) if weights is None else np.asarray(weights, np.float64)
+    measured = ~np.isnan(values)
+    return float(np.average(values[measured], weights=weights[measured])) if measured.any() else float("nan")
+
+
+def _with_chroma_ratio(metrics):
+    """The set's chroma ratio: its mean output C* over its mean true C*."""
+    if "chroma" in metrics:
+        metrics["chroma_ratio"] = metrics["chroma"] / metrics["truth_chroma"] if metrics["truth_chroma"] else float("nan")
+    return metrics
 
 
 def markdown_table(results):
@@ -158,17 +177,18 @@ def markdown_table(results):
             lines += [
                 f"**{set_name}** ({table['_photos']} photos, {'full resolution' if size == 'full' else f'{size}x{size}'})",
                 "",
-                "| | PSNR (dB) | SSIM | CIEDE2000 | CF | dCF |",
-                "|---|---|---|---|---|---|",
+                "| | PSNR (dB) | SSIM | CIEDE2000 | CF | dCF | chroma ratio | false colour | green recall | border excess |",
+                "|---|---|---|---|---|---|---|---|---|---|",
             ]
             for name, metrics in table.items():
                 if name in (TRUTH, "_photos"):
                     continue
                 lines.append(
                     f"| {name} | {metrics['psnr']:.2f} | {metrics['ssim']:.4f} | {metrics['ciede2000']:.2f} "
-                    f"| {metrics['cf']:.1f} | {metrics['delta_cf']:.1f} |"
+                    f"| {metrics['cf']:.1f} | {metrics['delta_cf']:.1f} | {metrics['chroma_ratio']:.3f} "
+                    f"| {metrics['false_colour']:.2f} | {metrics['green_recall']:.3f} | {metrics['border_excess']:.3f} |"
                 )
-            lines += [f"| {TRUTH} | | | | {table[TRUTH]['cf']:.1f} | |", ""]
+            lines += [f"| {TRUTH} | | | | {table[TRUTH]['cf']:.1f} | | 1 | | | |", ""]
     return "\n".join(lines)
 
 

@@ -1,0 +1,72 @@
+"""What viewers notice in a colorized photo, measured: how much colour, colour on neutral things,
+greens kept green, colour along the frame's edges.
+
+Pure functions of Lab images (H x W x 3, as `lab.rgb_to_lab` gives them). Each returns NaN
+where it has nothing to measure (no neutral pixels, too few green ones), so that a set's mean
+leaves such photos out.
+"""
+
+import numpy as np
+
+NEUTRAL_CHROMA = 5.0  # the truth's C* below which a pixel is white, gray or black
+GREEN_CHROMA = 15.0  # the truth's C* from which a pixel counts as clearly coloured
+GREEN_HUES = (100.0, 170.0)  # hue angles (degrees) of greens, from yellow-green to blue-green
+SHOWN_CHROMA = 8.0  # an output C* from which its colour counts as shown
+HUE_TOLERANCE = 40.0  # degrees between the output's hue and the truth's that still count as the same colour
+MIN_GREEN_PIXELS = 500  # photos with fewer green pixels say little about greens
+BORDER_SHARE = 0.03  # the frame's band: this share of the short side
+
+
+def chroma(lab_image: np.ndarray) -> np.ndarray:
+    """C* = sqrt(a^2 + b^2) of each pixel, H x W."""
+    return np.hypot(lab_image[..., 1], lab_image[..., 2])
+
+
+def hue(lab_image: np.ndarray) -> np.ndarray:
+    """The hue angle h of each pixel in degrees, 0..360, H x W."""
+    return np.degrees(np.arctan2(lab_image[..., 2], lab_image[..., 1])) % 360
+
+
+def false_colour(output_lab: np.ndarray, truth_lab: np.ndarray) -> float:
+    """Mean output C* over the pixels the truth shows white, gray or black (C* < NEUTRAL_CHROMA); 0 for a gray output."""
+    neutral = chroma(truth_lab) < NEUTRAL_CHROMA
+    return float(chroma(output_lab)[neutral].mean()) if neutral.any() else float("nan")
+
+
+def green_recall(output_lab: np.ndarray, truth_lab: np.ndarray) -> float:
+    """Of the pixels the truth shows green (C* >= GREEN_CHROMA, hue within GREEN_HUES), the share the output shows
+    green too (C* >= SHOWN_CHROMA, hue within HUE_TOLERANCE of the truth's); NaN below MIN_GREEN_PIXELS of them."""
+    truth_hue = hue(truth_lab)
+    green = (chroma(truth_lab) >= GREEN_CHROMA) & (truth_hue >= GREEN_HUES[0]) & (truth_hue <= GREEN_HUES[1])
+    if green.sum() < MIN_GREEN_PIXELS:
+        return float("nan")
+    difference = np.abs(hue(output_lab)[green] - truth_hue[green])
+    same_hue = np.minimum(difference, 360 - difference) <= HUE_TOLERANCE
+    return float(((chroma(output_lab)[green] >= SHOWN_CHROMA) & same_hue).mean())
+
+
+def border_ratio(lab_image: np.ndarray) -> float:
+    """Mean C* in a band of BORDER_SHARE of the short side along the four edges, over the mean C* inside it."""
+    height, width = lab_image.shape[:2]
+    band = max(1, round(BORDER_SHARE * min(height, width)))
+    values = chroma(lab_image)
+    inside = np.zeros((height, width), bool)
+    inside[band:-band, band:-band] = True
+    epsilon = 1e-6  # a gray image (0 / 0) has the ratio 1, like any evenly coloured one
+    return float((values[~inside].mean() + epsilon) / (values[inside].mean() + epsilon))
+
+
+def border_excess(output_lab: np.ndarray, truth_lab: np.ndarray) -> float:
+    """How much more the output's colour gathers along the frame's edges than the truth's: the difference of their `border_ratio`."""
+    return border_ratio(output_lab) - border_ratio(truth_lab)
+
+
+def viewer_metrics(output_lab: np.ndarray, truth_lab: np.ndarray) -> dict:
+    """The per-photo values a set's viewer metrics are made of ("chroma" and "truth_chroma" give the chroma ratio)."""
+    return {
+        "chroma": float(chroma(output_lab).mean()),
+        "truth_chroma": float(chroma(truth_lab).mean()),
+        "false_colour": false_colour(output_lab, truth_lab),
+        "green_recall": green_recall(output_lab, truth_lab),
+        "border_excess": border_excess(output_lab, truth_lab),
+    }
