@@ -151,6 +151,49 @@ def upload(url, photo):
     return {"path": path, "orig_name": Path(photo).name, "meta": {"_type": "gradio.FileData"}}
 
 
+def call(url, endpoint, data, timeout=120):
+    """One call of an endpoint through Gradio's plain HTTP API, as any script can make it (no client library's
+    checks): returns (whether it completed, the text of its event stream). A refusal by HTTP status raises HTTPError."""
+    request = urllib.request.Request(
+        f"{url}gradio_api/call/{endpoint}", data=json.dumps({"data": data}).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        event_id = json.loads(response.read())["event_id"]
+    with urllib.request.urlopen(f"{url}gradio_api/call/{endpoint}/{event_id}", timeout=timeout) as response:
+        stream = response.read().decode()
+    return "event: complete" in stream, stream
+
+
+class PeakMemory:
+    """This process's peak resident memory above its level at the start of the block, sampled every 2 ms.
+
+    >>> with PeakMemory() as memory:
+    ...     work()
+    >>> memory.extra_mb
+    """
+
+    def __enter__(self):
+        self.baseline = self.peak = resident_mb("self")
+        self._done = threading.Event()
+        self._sampler = threading.Thread(target=self._sample)
+        self._sampler.start()
+        return self
+
+    def _sample(self):
+        while not self._done.is_set():
+            self.peak = max(self.peak, resident_mb("self"))
+            time.sleep(0.002)
+
+    def __exit__(self, *exc):
+        self._done.set()
+        self._sampler.join()
+        self.peak = max(self.peak, resident_mb("self"))
+
+    @property
+    def extra_mb(self):
+        return self.peak - self.baseline
+
+
 def send_burst(url, file_data, count=100, timeout=300, strength=1.0):
     """`count` requests to /colorize at the same moment, through Gradio's HTTP API.
 
@@ -165,15 +208,8 @@ def send_burst(url, file_data, count=100, timeout=300, strength=1.0):
         start = time.perf_counter()
         outcome, reason = "failed", None
         try:
-            request = urllib.request.Request(
-                f"{url}gradio_api/call/colorize", data=json.dumps({"data": [file_data, strength, "png", None]}).encode(),
-                headers={"Content-Type": "application/json"},
-            )
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                event_id = json.loads(response.read())["event_id"]
-            with urllib.request.urlopen(f"{url}gradio_api/call/colorize/{event_id}", timeout=timeout) as response:
-                stream = response.read().decode()
-            outcome, reason = ("completed", None) if "event: complete" in stream else ("failed", stream[-300:])
+            completed, stream = call(url, "colorize", [file_data, strength, "png", None], timeout)
+            outcome, reason = ("completed", None) if completed else ("failed", stream[-300:])
         except urllib.error.HTTPError as error:
             outcome, reason = ("refused", None) if error.code == 503 else ("failed", f"HTTP {error.code}")
         except OSError as error:

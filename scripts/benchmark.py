@@ -14,7 +14,6 @@ import argparse
 import io
 import platform
 import statistics
-import threading
 import time
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from skimage import data
 
 from colorizer import Colorizer, ModelConfig, WeightsError, load_photo
 from colorizer.decoders import HINTS_INPUT, hint_shape
+from colorizer.loadtest import PeakMemory
 from colorizer.precision import PRECISIONS, choose_precision, describe
 
 BATCH = 8  # photos in the batch measurement
@@ -62,30 +62,6 @@ def ten_strokes(photo_rgb):
         colour = photo_rgb[y : y + 9, x : x + 60].reshape(-1, 3).mean(axis=0)
         strokes[y : y + 9, x : x + 60] = (*np.round(colour).astype(np.uint8), 255)
     return strokes
-
-
-def peak_extra_memory_mb(function):
-    """Peak resident memory above the level before `function` ran, sampled every 5 ms."""
-
-    def rss_mb():
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * 4096 / 2**20
-
-    baseline, peak, done = rss_mb(), [0.0], threading.Event()
-
-    def sample():
-        while not done.is_set():
-            peak[0] = max(peak[0], rss_mb())
-            time.sleep(0.005)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    try:
-        function()
-    finally:
-        done.set()
-        sampler.join()
-    return max(peak[0], rss_mb()) - baseline
 
 
 def main():
@@ -187,7 +163,9 @@ def measure(args, precision):
         big = test_photo_jpeg(6000, 4000)
         colorizer.colorize(test_photo_jpeg(64, 48))  # everything warmed up before measuring
         start = time.perf_counter()
-        extra = peak_extra_memory_mb(lambda: colorizer.colorize_to_file(big, out_dir / "big.png"))
+        with PeakMemory() as memory:
+            colorizer.colorize_to_file(big, out_dir / "big.png")
+        extra = memory.extra_mb
         seconds = time.perf_counter() - start
         print(f"\n24 MP photo (6000x4000): {seconds:.1f} s, peak extra memory {extra:.0f} MB (target <= 2048 MB)")
         headline.update({"24 MP": seconds * 1000, "24 MP MB": extra})

@@ -1,7 +1,5 @@
 """Hostile requests to the app: it reads only what was uploaded, and what it reads is bounded."""
 
-import json
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -11,19 +9,12 @@ from conftest import gradient_image, write
 gradio = pytest.importorskip("gradio")
 
 from colorizer import uploads, web
+from colorizer.loadtest import call
 
 
 def call_colorize(url, file_data, strength=1.0, hints=None):
     """POST /colorize through Gradio's plain HTTP API (no client library checks), return (ok, text of the result)."""
-    request = urllib.request.Request(
-        f"{url}gradio_api/call/colorize", data=json.dumps({"data": [file_data, strength, "png", hints]}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        event_id = json.loads(response.read())["event_id"]
-    with urllib.request.urlopen(f"{url}gradio_api/call/colorize/{event_id}", timeout=60) as response:
-        stream = response.read().decode()
-    return "event: complete" in stream, stream
+    return call(url, "colorize", [file_data, strength, "png", hints], timeout=60)
 
 
 def test_a_real_upload_through_the_same_route_is_colorized(served_demo, tmp_path):

@@ -2,12 +2,10 @@
 an output folder that is an input folder, zip entry names, Ctrl-C while the programs start."""
 
 import io
-import json
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -112,19 +110,7 @@ def test_ctrl_c_while_starting_ends_without_a_traceback(tmp_path, command):
 
 gradio = pytest.importorskip("gradio")
 from colorizer import web
-from colorizer.loadtest import upload
-
-
-def call(url, endpoint, data):
-    """POST an endpoint through Gradio's plain HTTP API; returns (completed, the stream's text)."""
-    request = urllib.request.Request(
-        f"{url}gradio_api/call/{endpoint}", data=json.dumps({"data": data}).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        event_id = json.loads(response.read())["event_id"]
-    with urllib.request.urlopen(f"{url}gradio_api/call/{endpoint}/{event_id}", timeout=120) as response:
-        stream = response.read().decode()
-    return "event: complete" in stream, stream
+from colorizer.loadtest import call, upload
 
 
 def test_control_characters_in_an_upload_name_are_made_safe(served_demo, tmp_path):

@@ -8,6 +8,7 @@ from colorizer import Colorizer, ImageError, ModelConfig
 from colorizer.decoders import HintPooling
 from colorizer.hints import hint_map, parse_colour, patch_hints, read_hints, sample_training_hints
 from colorizer.lab import AB_SCALE, rgb_to_lab
+from colorizer.loadtest import PeakMemory
 from colorizer.training import CachedSamples
 
 from conftest import gradient_image, two_halves
@@ -188,31 +189,6 @@ def test_the_hint_map_of_an_image_equals_the_map_of_its_hinted_pixels():
     assert banded[..., 2].sum() > 1000
 
 
-def peak_extra_mb(function):
-    import threading
-    import time
-
-    def rss():
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * 4096 / 2**20
-
-    baseline, peak, done = rss(), [0.0], threading.Event()
-
-    def sample():
-        while not done.is_set():
-            peak[0] = max(peak[0], rss())
-            time.sleep(0.002)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    try:
-        function()
-    finally:
-        done.set()
-        sampler.join()
-    return max(peak[0], rss()) - baseline
-
-
 def test_a_hints_image_of_the_wrong_size_is_refused_before_it_is_decoded(tmp_path):
     """A 7000x7000 hints image for a small photo was decoded before it was refused: +740 MB."""
     from colorizer.hints import photo_hint_map
@@ -220,11 +196,9 @@ def test_a_hints_image_of_the_wrong_size_is_refused_before_it_is_decoded(tmp_pat
     big = tmp_path / "hints.png"
     Image.new("RGBA", (7000, 7000)).save(big)
 
-    def refused():
-        with pytest.raises(ImageError, match="hints: the image is 7000x7000, the photo 640x480"):
-            photo_hint_map(big, (640, 480), 56)
-
-    assert peak_extra_mb(refused) < 30
+    with PeakMemory() as memory, pytest.raises(ImageError, match="hints: the image is 7000x7000, the photo 640x480"):
+        photo_hint_map(big, (640, 480), 56)
+    assert memory.extra_mb < 30
 
 
 def test_a_photo_painted_all_over_needs_little_more_than_its_hints_image(tmp_path):
@@ -234,6 +208,6 @@ def test_a_photo_painted_all_over_needs_little_more_than_its_hints_image(tmp_pat
     size = (4000, 3000)  # 12 MP: the RGBA image alone is 48 MB
     painted = tmp_path / "painted.png"
     Image.new("RGBA", size, (200, 40, 30, 255)).save(painted)
-    result = {}
-    extra = peak_extra_mb(lambda: result.update(map=photo_hint_map(painted, size, 56)))
-    assert result["map"][..., 2].all() and extra < 150, extra
+    with PeakMemory() as memory:
+        hint_map_of_photo = photo_hint_map(painted, size, 56)
+    assert hint_map_of_photo[..., 2].all() and memory.extra_mb < 150, memory.extra_mb

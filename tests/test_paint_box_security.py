@@ -2,8 +2,6 @@
 
 import json
 import os
-import threading
-import time
 import urllib.request
 import uuid
 
@@ -17,7 +15,7 @@ from conftest import gradient_image, write
 gradio = pytest.importorskip("gradio")
 
 from colorizer import paint_box, web
-from colorizer.loadtest import free_port, upload
+from colorizer.loadtest import PeakMemory, free_port, upload
 
 
 @pytest.fixture(scope="module")
@@ -53,35 +51,6 @@ def call_paint_event(url, demo, editor_payload, timeout=120):
                 if message.get("msg") == "process_completed":
                     return message
     raise AssertionError("the event never completed")
-
-
-class PeakMemory:
-    """This process's peak resident memory above its level at the start, sampled every 5 ms (the app runs in it)."""
-
-    def __enter__(self):
-        self.baseline = self.peak = self._rss()
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._sample)
-        self._thread.start()
-        return self
-
-    def _sample(self):
-        while not self._done.is_set():
-            self.peak = max(self.peak, self._rss())
-            time.sleep(0.005)
-
-    @staticmethod
-    def _rss():
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * 4096 / 2**20
-
-    def __exit__(self, *exc):
-        self._done.set()
-        self._thread.join()
-
-    @property
-    def extra_mb(self):
-        return self.peak - self.baseline
 
 
 def test_a_huge_layer_named_four_times_is_refused_before_it_is_decoded(served, tmp_path):
