@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import images
 from .config import DEFAULT_STRENGTH, check_strength
-from .files import fit_file_name
+from .files import fit_file_name, free_name
 from .images import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, MAX_PIXELS, OUTPUT_FORMATS, ImageError
 from .precision import DEFAULT_PRECISION, PRECISIONS, describe
 from .progress import progress_bar
@@ -79,9 +79,7 @@ def plan_outputs(files, output_folder, suffix=".png"):
     plan = []
     for file, relative in files:
         folder = output_folder / relative.parent
-        target, number = folder / fit_file_name(relative.stem, suffix), 2
-        while target.resolve() in taken:
-            target, number = folder / fit_file_name(relative.stem, f" ({number}){suffix}"), number + 1
+        target = free_name(folder, relative.stem, suffix, taken=lambda path: path.resolve() in taken)
         taken.add(target.resolve())
         wanted = folder / fit_file_name(relative.stem, suffix)
         plan.append((file, target, None if target == wanted else f"{file} is written as {target.name}: {wanted.name} was taken"))

@@ -39,9 +39,10 @@ def colourfulness(rgb):
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
 
 
-def psnr(truth, output):
+def psnr(truth, output, peak=255.0):
+    """Peak signal-to-noise ratio in dB (RGB uint8: peak 255, as papers report it; L*: peak 100)."""
     mse = np.mean((np.asarray(truth, np.float64) - np.asarray(output, np.float64)) ** 2)
-    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
+    return float("inf") if mse == 0 else float(10 * np.log10(peak**2 / mse))
 
 
 def image_metrics(truth, output, truth_lab=None):

@@ -45,6 +45,14 @@ def fit_file_name(stem, suffix, limit=MAX_NAME_BYTES):
     return stem + suffix
 
 
+def free_name(folder, stem, suffix, taken):
+    """`folder/stem+suffix`, or the first of "stem (2)+suffix", "stem (3)+suffix"... that `taken(path)` does not claim."""
+    path, number = Path(folder) / fit_file_name(stem, suffix), 2
+    while taken(path):
+        path, number = Path(folder) / fit_file_name(stem, f" ({number}){suffix}"), number + 1
+    return path
+
+
 def sha256_of(path):
     """sha256 of a file's bytes, as hex."""
     digest = hashlib.sha256()

@@ -17,6 +17,7 @@ from . import lab
 from .images import ImageError, image_size, open_image
 
 HINT_CHANNELS = 3  # a, b, mask
+HINT_OPACITY = 128  # a pixel at least half opaque is a hint; a soft brush's rim is not (page and API alike)
 NO_HINTS_SHARE = 0.5  # of training samples, shown without hints: the model must stay good on its own
 MEAN_HINT_PATCHES = 8  # patches per hinted training sample, geometrically distributed
 HINT_BAND_ROWS = 64  # rows of a hints image converted at once: the Lab arrays of a band stay small
@@ -40,7 +41,7 @@ class Hints:
 def read_hints(hints, size):
     """`hints` for a photo of `size` (width, height): None, an RGBA image or a list of (x, y, colour).
 
-    The image may be a path, bytes, a PIL image or an H x W x 4 array; its transparent pixels
+    The image may be a path, bytes, a PIL image or an H x W x 4 array; its pixels less than half opaque
     are not hints. `Hints` (a simulated user's) pass as they are. A colour is (r, g, b) with 0..255 values or "#rrggbb". Returns `Hints`, or
     None for no hints; anything else is an `ImageError` saying what is wrong.
     """
@@ -49,7 +50,7 @@ def read_hints(hints, size):
     if isinstance(hints, (list, tuple)):
         return _hints_from_points(hints, size)
     pixels = _hint_pixels(hints, size)
-    y, x = np.nonzero(pixels[:, :, 3] > 0)
+    y, x = np.nonzero(pixels[:, :, 3] >= HINT_OPACITY)
     if len(x) == 0:
         return None
     return Hints(x, y, lab.rgb_to_lab(pixels[y, x, :3][None])[0, :, 1:].astype(np.float32))
@@ -88,7 +89,7 @@ def photo_hint_map(hints, size, grid):
     counts, sums = np.zeros(grid * grid), np.zeros((2, grid * grid))
     for top in range(0, height, HINT_BAND_ROWS):
         band = pixels[top : top + HINT_BAND_ROWS]
-        y, x = np.nonzero(band[:, :, 3] > 0)
+        y, x = np.nonzero(band[:, :, 3] >= HINT_OPACITY)
         if len(x):
             ab = lab.rgb_to_lab(band[y, x, :3][None])[0, :, 1:]
             cells = ((y + top) * grid // height) * grid + x * grid // width
@@ -152,7 +153,7 @@ def _map_of_sums(counts, sums, grid):
     """The hint map from each cell's count of hinted pixels and the sums of their a and b (Lab units)."""
     result = np.zeros((grid, grid, HINT_CHANNELS), np.float32)
     for channel in (0, 1):
-        result[..., channel] = (sums[channel] / np.maximum(counts, 1) / lab.AB_SCALE).reshape(grid, grid)
+        result[..., channel] = lab.normalize_ab(sums[channel] / np.maximum(counts, 1)).reshape(grid, grid)
     result[..., 2] = (counts > 0).reshape(grid, grid)
     return result
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .backend import keras
 from .bins import AB_BINS, annealed_mean, nearest_bins
-from .lab import AB_SCALE
+from .lab import AB_SCALE, normalize_ab
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def rebalancing_weights(ab_targets, lam, sample_limit=2000):
     p is the bins' frequency in (up to `sample_limit`) training targets (int8, Lab units).
     """
     step = max(1, len(ab_targets) // sample_limit)
-    pooled = pool_to_head(np.asarray(ab_targets[::step], dtype=np.float32)) / AB_SCALE
+    pooled = normalize_ab(pool_to_head(np.asarray(ab_targets[::step], dtype=np.float32)))
     counts = np.bincount(nearest_bins(pooled).ravel(), minlength=len(AB_BINS)).astype(np.float64)
     prior = counts / counts.sum()
     weights = 1.0 / ((1 - lam) * prior + lam / len(AB_BINS))

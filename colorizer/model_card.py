@@ -117,7 +117,14 @@ Colorizes black-and-white photos in CIE Lab: the photo's own L goes in, a and b 
 | this model | {model['psnr']:.2f} | {model['ssim']:.4f} | {model['ciede2000']:.2f} | {model['cf']:.1f} | {model['delta_cf']:.1f} |
 | gray (a = b = 0) | {gray['psnr']:.2f} | {gray['ssim']:.4f} | {gray['ciede2000']:.2f} | {gray['cf']:.1f} | {gray['delta_cf']:.1f} |
 
-Truth colourfulness: {metrics['truth']['cf']:.1f}. Per category (CIEDE2000: lower is closer to the truth; CF: colourfulness):
+Truth colourfulness: {metrics['truth']['cf']:.1f}. What viewers notice (chroma ratio: the output's mean chroma over the
+truth's; false colour: mean chroma on things the truth shows white, gray or black; green recall: the share of true greens
+shown green; border excess: how much more colour gathers along the frame's edges than in the truth):
+
+| chroma ratio | false colour | green recall | border excess |
+|---|---|---|---|
+| {model['chroma_ratio']:.3f} | {model['false_colour']:.2f} | {model['green_recall']:.3f} | {model['border_excess']:.3f} |
+ Per category (CIEDE2000: lower is closer to the truth; CF: colourfulness):
 
 | category | photos | CIEDE2000, gray | CIEDE2000, this model | CF, this model | CF, truth |
 |---|---|---|---|---|---|

@@ -19,6 +19,7 @@ import gradio as gr
 import numpy as np
 from gradio.components.base import server
 
+from .hints import HINT_OPACITY
 from .images import ImageError, open_image
 from .uploads import UploadError, read_upload
 
@@ -123,7 +124,7 @@ def read_layers(payload, layer_store, allowed_folders):
 def merge_layers(layers):
     """The strokes of the paint box as one RGBA array (later layers on top), or None when nothing is painted.
 
-    Only pixels at least half opaque count: a brush's soft rim is not a hint. Layers of another
+    Only pixels at least HINT_OPACITY opaque count: a brush's soft rim is not a hint. Layers of another
     size than the first (not from the page) are refused.
     """
     if not layers:
@@ -132,7 +133,7 @@ def merge_layers(layers):
     for layer in layers:
         if layer.shape != strokes.shape:
             raise ImageError("the layers of the paint box differ in size")
-        painted = layer[..., 3] >= 128
+        painted = layer[..., 3] >= HINT_OPACITY
         strokes[painted] = layer[painted]
         strokes[painted, 3] = 255
     return strokes if strokes[..., 3].any() else None

@@ -44,7 +44,7 @@ class ImageProcessor:
         ab_small = lab.denormalize_ab(ab_normalized)  # upsampling is linear: scale the small array
         if chroma_gain != 1.0:
             ab_small = ab_small * np.float32(chroma_gain)
-        ab = np.stack([resize_channel(ab_small[:, :, channel], photo.size) for channel in (0, 1)], axis=-1)
+        ab = resize_channels(ab_small, photo.size)
         rgb = lab.lab_to_srgb(photo.lightness, ab, bits=photo.metadata.bits)
         if photo.alpha is None:
             return rgb
@@ -60,7 +60,7 @@ class ImageProcessor:
         size = (self.input_size, self.input_size)
         lightness = self.preprocess(Photo(lab.lightness(rgb)))
         ab = lab.rgb_to_lab(rgb)[..., 1:]
-        return lightness, np.stack([resize_channel(ab[..., channel], size) for channel in (0, 1)], axis=-1)
+        return lightness, resize_channels(ab, size)
 
 
 def resize_channel(channel: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -69,6 +69,11 @@ def resize_channel(channel: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     if (width, height) == tuple(size):
         return channel
     return np.asarray(Image.fromarray(np.asarray(channel, dtype=np.float32)).resize(size, Image.BILINEAR))
+
+
+def resize_channels(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`resize_channel` of each channel of an H x W x C array (a and b, say), stacked again."""
+    return np.stack([resize_channel(image[..., channel], size) for channel in range(image.shape[-1])], axis=-1)
 
 
 def grayscale(image) -> Image.Image:

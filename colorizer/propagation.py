@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
-from .processor import resize_channel
+from .processor import resize_channels
 
 EDGE_SIGMA = 5.0  # lightness step (L units) across which neighbours are still e^-1/2 alike
 REACH = 0.4  # share of the photo's width over which a correction fades to 1/e where lightness stays alike
@@ -63,4 +63,4 @@ def spread_hints(ab: np.ndarray, lightness: np.ndarray, hints: np.ndarray, edge_
     factors = scipy.sparse.linalg.splu(system.tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0, options={"SymmetricMode": True})
     correction = factors.solve(wanted).reshape(grid, grid, 2)
     size = (ab.shape[1], ab.shape[0])
-    return (ab + np.stack([resize_channel(correction[..., channel], size) for channel in (0, 1)], axis=-1)).astype(np.float32)
+    return (ab + resize_channels(correction, size)).astype(np.float32)

@@ -24,7 +24,7 @@ from .encoder import build_encoder, encoder_fingerprint, feature_shapes
 from .files import write_atomically
 from .hints import sample_training_hints
 from .images import read_rgb
-from .lab import AB_SCALE
+from .lab import normalize_ab
 from .losses import LOSSES
 from .precision import choose_precision, describe
 from .processor import ImageProcessor
@@ -122,7 +122,7 @@ def cache_features(settings, config, photos, augmentation, variants, stopwatch, 
 
 
 class CachedSamples(keras.utils.PyDataset):
-    """Batches of (features, ab / AB_SCALE) from the cache, shuffled anew each epoch by (seed, epoch).
+    """Batches of (features, normalised ab) from the cache, shuffled anew each epoch by (seed, epoch).
 
     The order depends only on the seed and the epoch number (set by `EpochOrder`), so a
     resumed run sees the same batches as an uninterrupted one. With `hint_grid`, each sample
@@ -151,7 +151,7 @@ class CachedSamples(keras.utils.PyDataset):
         if self.hint_grid:
             rng = np.random.default_rng([self.seed or 0, self.epoch if self.seed is not None else 0, index])
             features[HINTS_INPUT] = np.stack([sample_training_hints(truth, rng, self.hint_grid) for truth in ab])
-        return features, ab / AB_SCALE
+        return features, normalize_ab(ab)
 
 
 class EpochOrder(keras.callbacks.Callback):

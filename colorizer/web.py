@@ -27,7 +27,7 @@ from PIL import Image
 
 from . import hub, resources
 from .config import DEFAULT_PORT, DEFAULT_STRENGTH, MAX_STRENGTH, check_strength
-from .files import fit_file_name
+from .files import free_name
 from .hints import PALETTE
 from .images import DEFAULT_OUTPUT_FORMAT, IMAGE_SUFFIXES, OUTPUT_FORMATS, ImageError, image_size, load_photo, save_png
 from .paint_box import PREVIEW_SIZE, merge_layers, paint_box, read_layers
@@ -311,10 +311,7 @@ def session_of(request):
 
 def free_path(folder, stem, suffix):
     """`folder/stem+suffix`, or "stem (2)+suffix"... when two uploads share a name."""
-    path, number = folder / fit_file_name(stem, suffix), 2
-    while path.exists():
-        path, number = folder / fit_file_name(stem, f" ({number}){suffix}"), number + 1
-    return path
+    return free_name(folder, stem, suffix, taken=Path.exists)
 
 
 def fingerprint(strokes):

@@ -92,11 +92,6 @@ def two_halves(width, height):
     return photo
 
 
-def psnr(reference, test, peak):
-    mse = np.mean((np.asarray(reference, np.float64) - np.asarray(test, np.float64)) ** 2)
-    return float("inf") if mse == 0 else 10 * np.log10(peak**2 / mse)
-
-
 def colour_photo(seed, size=48):
     """A small, clearly colourful photo: smooth random colour fields."""
     rng = np.random.default_rng(seed)

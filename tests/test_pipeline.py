@@ -7,9 +7,10 @@ from PIL import Image
 from colorizer import Colorizer, grayscale
 from colorizer.config import ModelConfig
 from colorizer.encoder import ENCODER_LAYERS, build_encoder, hed_weights_path
+from colorizer.evaluate import psnr
 from colorizer.lab import AB_SCALE, lightness, rgb_to_lab
 
-from conftest import CONSTANT_AB, gradient_image, psnr
+from conftest import CONSTANT_AB, gradient_image
 
 
 @pytest.mark.parametrize("width, height", [(1, 1), (3, 300), (4000, 40), (97, 61)])  # up to the aspect-ratio limit of 100

@@ -6,10 +6,9 @@ from PIL import Image
 from skimage import data
 
 from colorizer.__main__ import main
+from colorizer.evaluate import psnr
 from colorizer.lab import lightness, rgb_to_lab
 from colorizer.resources import shipped_weights
-
-from conftest import psnr
 
 pytestmark = [
     pytest.mark.slow,

@@ -96,7 +96,11 @@ def test_run_on_several_folders_writes_a_loadable_folder_with_metrics_and_card(t
     )
     folder = run(settings, ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck"))
     metrics = json.loads((folder / "metrics.json").read_text())
-    assert set(metrics["model"]) == {"psnr", "ssim", "ciede2000", "cf", "delta_cf"}
+    assert set(metrics["model"]) == {
+        "psnr", "ssim", "ciede2000", "cf", "delta_cf", "chroma", "truth_chroma", "chroma_ratio", "false_colour", "green_recall",
+        "border_excess",
+    }
+    assert "| chroma ratio | false colour | green recall | border excess |" in (folder / "README.md").read_text()
     assert set(metrics["categories"]) == {"animals", "streets"}  # no manifest: one category per folder
     assert sum(table["_photos"] for table in metrics["categories"].values()) == metrics["_photos"]
     card = (folder / "README.md").read_text()
