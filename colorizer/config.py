@@ -1,9 +1,13 @@
-"""The project's settings: one frozen dataclass per concern, and the only source of every default.
+"""The settings users choose: one frozen dataclass per concern, and the defaults of every option.
 
 `ModelConfig` is what rebuilds a model (stored in a weights folder's config.json);
 `TrainingSettings` is everything else a training run needs. Command-line options are
 generated from the fields (`add_options`, `from_options`), so a new setting is one field
-with its help text, and its default is written nowhere else.
+with its help text, and its default is written nowhere else. The defaults of the other
+options (colour strength, the app's port, precision: `precision.py`; output format and JPEG
+quality: `images.py`) are named constants used by every command. Constants that are not
+options (the hint sampling of training, augmentation, the spreading of hints, the app's limits)
+stay with the code they tune, each named once.
 """
 
 import argparse

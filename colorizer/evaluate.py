@@ -21,7 +21,7 @@ from skimage.metrics import structural_similarity
 
 from . import lab
 from .colour_metrics import viewer_metrics
-from .config import TrainingSettings
+from .config import DEFAULT_STRENGTH, TrainingSettings
 from .hints import simulated_user_hints
 from .images import find_image_files, read_rgb
 from .precision import DEFAULT_PRECISION, PRECISIONS, describe
@@ -90,7 +90,7 @@ def load_truth(path, size):
     return np.asarray(Image.fromarray(rgb).resize((size, size), Image.BICUBIC))
 
 
-def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=None, keep=0, strength=1.0, hint_counts=(0,)):
+def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=None, keep=0, strength=DEFAULT_STRENGTH, hint_counts=(0,)):
     """{size: {set: {row: mean metrics}}} for the gray baseline and each colorizer (at `strength`);
     also up to `keep` example outputs per set (at the first size) for a contact sheet.
 
@@ -218,7 +218,7 @@ def parse_args(argv=None):
         help="training folders: measure on their held-out validation photos (the split training uses), one set per "
         "category (a manifest's 'category' column beside the folder, else the folder's name)",
     )
-    parser.add_argument("--strength", type=float, default=1.0, help="colour strength of every model (default: %(default)s)")
+    parser.add_argument("--strength", type=float, default=DEFAULT_STRENGTH, help="colour strength of every model (default: %(default)s)")
     parser.add_argument(
         "--model", nargs="+", default=None, metavar="[LABEL=]FOLDER_OR_HUB_ID",
         help="models to compare (default: the shipped model); LABEL= names a row",

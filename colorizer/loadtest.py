@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from .config import DEFAULT_STRENGTH
 from .data import mean_chroma
 
 APP_COMMAND = (sys.executable, "-m", "colorizer.app_command")
@@ -194,7 +195,7 @@ class PeakMemory:
         return self.peak - self.baseline
 
 
-def send_burst(url, file_data, count=100, timeout=300, strength=1.0):
+def send_burst(url, file_data, count=100, timeout=300, strength=DEFAULT_STRENGTH):
     """`count` requests to /colorize at the same moment, through Gradio's HTTP API.
 
     Returns one dict per request: outcome ("completed", "refused": the queue was full, or
