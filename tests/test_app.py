@@ -28,6 +28,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from colorizer import web
+from colorizer.handler import MAX_BATCH, ColorizeHandler
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -97,14 +98,14 @@ def test_the_batch_endpoint_refuses_too_many_or_only_broken_photos(served_demo, 
     with pytest.raises(AppError, match="None of the photos could be colorized: broken.jpg: not an image"):
         client.predict([handle_file(str(broken))], 1.0, "png", api_name="/colorize_batch")
     photo = handle_file(str(write(tmp_path / "photo.png", gradient_image(8, 8))))
-    with pytest.raises(AppError, match=f"at most {web.MAX_BATCH} photos"):
-        client.predict([photo] * (web.MAX_BATCH + 1), 1.0, "png", api_name="/colorize_batch")
+    with pytest.raises(AppError, match=f"at most {MAX_BATCH} photos"):
+        client.predict([photo] * (MAX_BATCH + 1), 1.0, "png", api_name="/colorize_batch")
 
 
 def test_a_rejected_upload_is_one_line_in_the_server_log(tiny_colorizer, tmp_path, capfd):
     broken = tmp_path / "scan.jpg"
     broken.write_bytes(b"\xff\xd8\xff this is not really a JPEG")
-    handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
+    handler = ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
     with pytest.raises(gradio.Error, match="scan.jpg: not an image"):
         handler(str(broken))
     log = capfd.readouterr().err.strip().splitlines()
@@ -116,7 +117,7 @@ def test_the_gray_half_of_the_slider_keeps_the_photos_transparency(tiny_colorize
     rgba[..., :3] = 120
     rgba[:, 15:, 3] = 255
     photo = write(tmp_path / "cut-out.png", rgba)
-    handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
+    handler = ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
     (gray, colour), _ = handler(str(photo))
     for path in (gray, colour):
         with Image.open(path) as half:

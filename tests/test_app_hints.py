@@ -12,6 +12,7 @@ from conftest import gradient_image, two_halves, write
 
 gradio = pytest.importorskip("gradio")
 from colorizer import web
+from colorizer.handler import ColorizeHandler, fit_strokes
 from colorizer.paint_box import PREVIEW_SIZE, merge_layers
 
 RED = (200, 30, 40)
@@ -21,7 +22,7 @@ RED = (200, 30, 40)
 def hinted_handler(tmp_path_factory, hint_painting_colorizer):
     """The page's handler around a tiny model that paints exactly its hints, reading uploads from a temporary folder."""
     folder = tmp_path_factory.mktemp("uploads")
-    return web.ColorizeHandler(hint_painting_colorizer, allowed_folders=[folder]), folder
+    return ColorizeHandler(hint_painting_colorizer, allowed_folders=[folder]), folder
 
 
 def lab_pixels(path):
@@ -74,7 +75,7 @@ def test_strokes_are_the_opaque_pixels_of_all_layers_later_on_top():
 
 def test_strokes_painted_on_the_preview_are_scaled_to_the_photo():
     strokes = stroke_layer(10, 20, (0, 200, 0), (0, 5, 0, 10))
-    fitted = web.fit_strokes(strokes, (200, 100))
+    fitted = fit_strokes(strokes, (200, 100))
     assert fitted.shape == (100, 200, 4)
     assert tuple(fitted[0, 0]) == (0, 200, 0, 255) and fitted[49, 99, 3] == 255 and fitted[50, 100, 3] == 0
     assert set(np.unique(fitted[..., 3])) == {0, 255}  # nearest: no blended colours at the edges

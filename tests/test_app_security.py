@@ -9,6 +9,7 @@ from conftest import gradient_image, write
 gradio = pytest.importorskip("gradio")
 
 from colorizer import uploads, web
+from colorizer.handler import RESULT_LIFETIME_S, ColorizeHandler
 from colorizer.loadtest import call
 
 
@@ -71,7 +72,7 @@ def test_the_reader_takes_only_regular_files_inside_the_allowed_folders(tmp_path
 
 
 def test_the_example_photos_are_still_read(tiny_colorizer):
-    handler = web.ColorizeHandler(tiny_colorizer)
+    handler = ColorizeHandler(tiny_colorizer)
     for example in web.EXAMPLES:
         (gray, colour), download = handler(str(example))
         assert colour == download and gray.endswith("-gray.png")
@@ -79,7 +80,7 @@ def test_the_example_photos_are_still_read(tiny_colorizer):
 
 def test_a_very_long_uploaded_name_gets_its_result(tiny_colorizer, tmp_path, monkeypatch):
     upload = write(tmp_path / "abc" / "photo.png", gradient_image(20, 10))
-    handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path.resolve()])
+    handler = ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path.resolve()])
     (gray, colour), download = handler({"path": str(upload), "orig_name": "ü" * 124 + ".png"})
     for result, ending in ((gray, "-gray.png"), (colour, "-colour.png"), (download, "-colour.png")):
         assert Path(result).name.endswith(ending) and len(Path(result).name.encode()) <= 255
@@ -91,8 +92,8 @@ def test_concurrent_requests_clean_up_old_results_without_failing(tiny_colorizer
     import time
 
     upload = write(tmp_path / "abc" / "photo.png", gradient_image(40, 30))
-    handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path.resolve()])
-    long_ago = time.time() - 2 * web.RESULT_LIFETIME_S
+    handler = ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path.resolve()])
+    long_ago = time.time() - 2 * RESULT_LIFETIME_S
     for index in range(70):
         (handler.results / f"old{index}").mkdir()
         (handler.results / f"old{index}" / "result.png").write_bytes(b"old")
@@ -117,7 +118,7 @@ def test_concurrent_requests_clean_up_old_results_without_failing(tiny_colorizer
 def test_the_results_folder_goes_with_the_handler(tiny_colorizer):
     import gc
 
-    handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[])
+    handler = ColorizeHandler(tiny_colorizer, allowed_folders=[])
     results = handler.results
     (results / "some-result").mkdir()
     del handler

@@ -109,7 +109,7 @@ def test_ctrl_c_while_starting_ends_without_a_traceback(tmp_path, command):
 
 
 gradio = pytest.importorskip("gradio")
-from colorizer import web
+from colorizer.handler import ColorizeHandler
 from colorizer.loadtest import call, upload
 
 
@@ -133,7 +133,7 @@ def test_a_format_that_is_not_a_word_gets_a_message(served_demo, tmp_path, bad_f
 
 def test_zip_entry_names_are_plain_names(tiny_colorizer, tmp_path):
     """A name like ..\\..\\evil.png is a zip-slip for extractors that treat \\ as a separator."""
-    handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
+    handler = ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
     photos = []
     for index, name in enumerate(["..\\..\\evil.png", "bell\x07.png", "plain.png"]):
         path = write(tmp_path / f"upload{index}.png", gradient_image(20, 20))
@@ -144,7 +144,7 @@ def test_zip_entry_names_are_plain_names(tiny_colorizer, tmp_path):
 
 
 def test_a_damaged_metadata_block_is_a_listed_failure_in_the_album(tiny_colorizer, tmp_path, monkeypatch):
-    handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
+    handler = ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
     good = write(tmp_path / "good.png", gradient_image(20, 20))
     bad = write(tmp_path / "bad.png", gradient_image(20, 20))
     real = tiny_colorizer.render_to_file
@@ -174,7 +174,7 @@ def test_an_album_beyond_the_requests_pixel_budget_is_colorized_up_to_it(served_
 
 
 def test_a_session_beyond_its_pixel_budget_is_asked_to_wait(tiny_colorizer, tmp_path):
-    handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
+    handler = ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
     handler.sessions.pixels = 3 * 40 * 30
     photos = [str(write(tmp_path / f"photo{index}.png", gradient_image(40, 30))) for index in range(4)]
     visitor, other = type("Request", (), {"session_hash": "visitor"})(), type("Request", (), {"session_hash": "other"})()

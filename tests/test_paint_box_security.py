@@ -15,6 +15,7 @@ from conftest import gradient_image, write
 gradio = pytest.importorskip("gradio")
 
 from colorizer import paint_box, web
+from colorizer.handler import allowed_upload_folders
 from colorizer.loadtest import PeakMemory, free_port, upload
 
 
@@ -86,7 +87,7 @@ def test_a_server_file_or_a_fifo_named_as_a_layer_is_never_read(served, tmp_path
     secret = write(tmp_path / "secret.png", gradient_image(20, 20))
     message = call_paint_event(url, demo, {"layers": [{"path": str(secret), "meta": {"_type": "gradio.FileData"}}]})
     assert not message["success"] and "secret" not in json.dumps(message)
-    fifo = web.allowed_upload_folders()[0] / f"fifo-{uuid.uuid4().hex}.png"
+    fifo = allowed_upload_folders()[0] / f"fifo-{uuid.uuid4().hex}.png"
     fifo.parent.mkdir(parents=True, exist_ok=True)
     os.mkfifo(fifo)
     try:

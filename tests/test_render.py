@@ -9,7 +9,7 @@ import pytest
 from conftest import gradient_image, two_halves, write
 
 gradio = pytest.importorskip("gradio")
-from colorizer import web
+from colorizer.handler import ColorizeHandler
 
 
 def test_colorize_is_render_of_predict_pixel_for_pixel(hint_painting_colorizer):
@@ -39,7 +39,7 @@ def test_a_model_trained_without_hints_keeps_no_features(tiny_colorizer):
 
 
 def test_the_page_renders_strokes_strength_and_format_without_the_model(hint_painting_colorizer, tmp_path, monkeypatch):
-    handler = web.ColorizeHandler(hint_painting_colorizer, allowed_folders=[tmp_path])
+    handler = ColorizeHandler(hint_painting_colorizer, allowed_folders=[tmp_path])
     predictions = []
     real = hint_painting_colorizer.predict
     monkeypatch.setattr(hint_painting_colorizer, "predict", lambda image: predictions.append(image) or real(image))
@@ -62,7 +62,7 @@ def test_kept_predictions_are_bounded(tiny_colorizer, tmp_path, monkeypatch):
     from colorizer import prediction_store
 
     monkeypatch.setattr(prediction_store, "MAX_KEPT", 3)
-    handler = web.ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
+    handler = ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
     for index in range(6):
         handler(str(write(tmp_path / f"photo{index}.png", gradient_image(40, 30))))
     assert len(handler.kept) == 3

@@ -167,7 +167,7 @@ def test_every_registered_decoder_and_loss_builds_and_describes_itself(loss, dec
                  "skipped_near_gray": 0, "skipped_duplicates": 0, "train_samples": 2},
         "machine": "2 CPU cores", "epochs_done": 1, "best_epoch": 1, "fit_seconds": 60.0,
     }
-    row = {"psnr": 20.0, "ssim": 0.9, "ciede2000": 10.0, "cf": 5.0, "delta_cf": 1.0}
+    row = {"psnr": 20.0, "ssim": 0.9, "ciede2000": 10.0, "cf": 5.0, "delta_cf": 1.0, "chroma_ratio": 0.5, "false_colour": 2.0, "green_recall": 0.4, "border_excess": 0.1}
     card = model_card(config, settings, training, {"model": row, "gray baseline": row, "truth": {"cf": 6.0}})
     assert DECODERS[decoder].description in card and LOSSES[loss].description(settings, config) in card
 

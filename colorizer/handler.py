@@ -1,0 +1,284 @@
+"""The page's work, without the page: one photo (`/colorize`) or several (`/colorize_batch`) in, gray and
+colour files out, strokes rendered again without the model; every refusal a message for the page.
+
+`web.py` lays out the page around a `ColorizeHandler`; the tests call the handler directly.
+"""
+
+import contextlib
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import weakref
+import zipfile
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+from PIL import Image
+
+from . import resources
+from .config import DEFAULT_STRENGTH, check_strength
+from .files import free_name
+from .images import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, ImageError, image_size, load_photo, save_png
+from .paint_box import PREVIEW_SIZE, merge_layers, read_layers
+from .pixel_budget import RENDER_SHARE, BudgetExceeded, RequestBudget, SessionBudgets
+from .prediction_store import Kept, PredictionStore
+from .processor import grayscale
+from .uploads import UploadError, read_upload
+
+MAX_BATCH = 50  # photos in one request of the album tab; each is still held to the limits above
+RESULT_LIFETIME_S = 600  # our results are deleted after this; Gradio keeps its own copies for an hour
+
+
+def check_settings(strength, output_format):
+    """The page's settings as the handler uses them; a bad value (from the API) is a message for the user."""
+    try:
+        strength = check_strength(strength)
+    except ValueError as error:
+        raise gr.Error(str(error), print_exception=False) from None
+    output_format = output_format or DEFAULT_OUTPUT_FORMAT
+    if not isinstance(output_format, str) or output_format not in OUTPUT_FORMATS:
+        raise gr.Error(f"the download format must be one of {', '.join(OUTPUT_FORMATS)}", print_exception=False)
+    return strength, output_format
+
+
+class ColorizeHandler:
+    """The page's work: one photo (`/colorize`) or several (`/colorize_batch`) in, gray and colour files out."""
+
+    def __init__(self, colorizer, allowed_folders=None):
+        self.colorizer = colorizer
+        self.allowed_folders = allowed_folders or allowed_upload_folders()
+        self.layer_store = None  # what the page's paint box sent (paint_box.LayerStore); set when the page is built
+        self.sessions = SessionBudgets()
+        self.kept = PredictionStore()  # the photos being worked on: strokes, strength and format render them again
+        self.results = Path(tempfile.mkdtemp(prefix="colorizer-app-"))
+        self._sweeping = threading.Lock()
+        weakref.finalize(self, shutil.rmtree, self.results, True)  # on shutdown, or when the page goes away
+
+    def __call__(self, photo, strength=DEFAULT_STRENGTH, output_format=DEFAULT_OUTPUT_FORMAT, hints=None, request: gr.Request = None):
+        """One photo: returns (gray, colour) for the slider and the colour file to download.
+
+        `hints`: an uploaded RGBA image the size of the photo (the API),
+        or the page's strokes as an RGBA array of any size with the photo's shape.
+        """
+        if photo is None:  # the user cleared the photo
+            return None, None
+        strength, output_format = check_settings(strength, output_format)
+        if hints is not None and not isinstance(hints, np.ndarray):
+            hints = self.read(hints)
+        folder = self._new_result_folder()
+        gray, colour = self.colorize_upload(photo, strength, output_format, folder, hints, session_of(request), keep=True)
+        return (gray, colour), colour
+
+    def paint(self, painting, strength, output_format, editor, request: gr.Request = None):
+        """The photo `start_painting` remembered, coloured with the strokes painted on it; returns the
+        slider, the download and what was painted (the paint box's state).
+
+        `editor` is the paint box's payload as sent (`preprocess=False`): only its layers are read.
+        """
+        strokes = self.strokes(editor)
+        return self._colour_painting(painting, strength, output_format, strokes, fingerprint(strokes), request)
+
+    def repaint(self, painting, strength, output_format, editor, request: gr.Request = None):
+        """`paint` after the paint box changed, unless its strokes did not (it reports loading a new photo, too)."""
+        strokes = self.strokes(editor)
+        digest = fingerprint(strokes)
+        if painting and digest == painting["strokes"]:
+            return gr.skip(), gr.skip(), painting
+        return self._colour_painting(painting, strength, output_format, strokes, digest, request)
+
+    def strokes(self, editor):
+        """The strokes painted in the paint box (an RGBA array) or None, read within `paint_box.read_layers`' bounds."""
+        try:
+            return merge_layers(read_layers(editor, self.layer_store, self.allowed_folders))
+        except ImageError as error:
+            print(f"refused the paint box's layers: {error}", file=sys.stderr)
+            raise gr.Error(f"The paint box could not be read: {error}", print_exception=False) from None
+
+    def _colour_painting(self, painting, strength, output_format, strokes, digest, request=None):
+        if not painting:
+            return None, None, painting
+        result, download = self(painting["photo"], strength, output_format, strokes, request)
+        return result, download, {**painting, "strokes": digest}
+
+    def start_painting(self, photo, request: gr.Request = None):
+        """After a photo is colorized: remember it, and put its gray version (no strokes yet) in the paint box.
+
+        The photo decoded for its colour version is reused while it is kept; else it is read again.
+        """
+        if photo is None:
+            return None, None
+        kept = self.kept.get((session_of(request), upload_path(photo)))
+        try:
+            preview = grayscale(kept.prediction.photo if kept else load_photo(self.read(photo))).convert("RGB")
+        except ImageError:
+            return None, None
+        preview.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE))
+        return {"photo": photo, "strokes": None}, {"background": preview, "layers": [], "composite": None}
+
+    def restore_paint_box(self, painting, request: gr.Request = None):
+        """The paint box's bin clears the gray photo too: put it back, without strokes."""
+        return self.start_painting(painting["photo"] if painting else None, request)[1]
+
+    def batch(
+        self, photos, strength=DEFAULT_STRENGTH, output_format=DEFAULT_OUTPUT_FORMAT,
+        progress=gr.Progress(), request: gr.Request = None,  # noqa: B008 (Gradio's way)
+    ):
+        """Several photos: returns the gallery of colour results, the (gray, colour) pairs, the first pair, and a zip of all.
+
+        A photo that cannot be colorized (or would take the request over its pixel budget) is left
+        out with a warning naming it; the others go on.
+        """
+        if not photos:
+            return [], [], None, None
+        if len(photos) > MAX_BATCH:
+            raise gr.Error(f"Please drop at most {MAX_BATCH} photos at once (you dropped {len(photos)}).", print_exception=False)
+        strength, output_format = check_settings(strength, output_format)
+        folder = self._new_result_folder()
+        pairs, problems, budget = [], [], RequestBudget()
+        for photo in progress.tqdm(photos, desc="Colorizing", unit="photo"):
+            try:
+                pairs.append(self.colorize_upload(photo, strength, output_format, folder, session=session_of(request), budget=budget))
+            except gr.Error as error:
+                problems.append(error.message)
+        if not pairs:
+            raise gr.Error("None of the photos could be colorized: " + "; ".join(problems), print_exception=False)
+        if problems:
+            gr.Warning(f"{len(problems)} photo(s) left out: " + "; ".join(problems))
+        archive = write_zip(folder / "colour-photos.zip", [colour for _, colour in pairs])
+        gallery = [(colour, Path(colour).name) for _, colour in pairs]
+        return gallery, pairs, pairs[0], str(archive)
+
+    def read(self, upload):
+        """An uploaded file's bytes; anything else a request names is refused (`uploads.read_upload`)."""
+        try:
+            return read_upload(upload, self.allowed_folders)
+        except UploadError as error:  # a crafted request: one answer for all, naming no path
+            print(f"refused a request for a file that was not uploaded ({error})", file=sys.stderr)
+            raise gr.Error("Please upload a photo.", print_exception=False) from None
+
+    def colorize_upload(self, upload, strength, output_format, folder, hints=None, session=None, budget=None, keep=False):
+        """Colorize one uploaded file into `folder`: returns the paths of its gray and colour versions.
+
+        The photo is decoded and the model run once (`Colorizer.predict`); with `keep`, the prediction
+        is kept for the session, and the next call for the same upload only renders it again (a
+        stroke, a strength, a format). Pixels, read from the header, count against the request's
+        `budget` and the `session`'s (a render a share of them). Every refusal is a `gr.Error`
+        for the page and one line in the server's log.
+        """
+        key = (session, upload_path(upload)) if keep and upload_path(upload) else None
+        kept = self.kept.get(key) if key else None
+        if kept is None:
+            kept = self._predict_upload(self.read(upload), folder, session, budget)
+            if key:
+                self.kept.put(key, kept)
+        else:
+            with refusals(kept.name):
+                self._charge(round(kept.prediction.photo.lightness.size * RENDER_SHARE), session, budget)
+        with refusals(kept.name):
+            if isinstance(hints, np.ndarray):
+                hints = fit_strokes(hints, kept.prediction.photo.size)
+            colour_path = free_path(folder, Path(kept.name).stem or "photo", "-colour" + OUTPUT_FORMATS[output_format])
+            colour = self.colorizer.render_to_file(kept.prediction, colour_path, strength, output_format, hints=hints)
+        return kept.gray, str(colour)
+
+    def _predict_upload(self, stream, folder, session, budget):
+        """The model's prediction for an uploaded photo and its gray version, written into `folder`."""
+        with refusals(stream.name):
+            width, height = image_size(stream)
+            self._charge(width * height, session, budget)
+            prediction = self.colorizer.predict(stream)
+            gray = save_png(grayscale(prediction.photo), free_path(folder, Path(stream.name).stem or "photo", "-gray.png"))
+        return Kept(prediction, str(gray), stream.name)
+
+    def _charge(self, pixels, session, budget):
+        if budget is not None:
+            budget.spend(pixels)
+        self.sessions.spend(session, pixels)
+
+    def _new_result_folder(self):
+        """A fresh folder for this request, after sweeping out the expired ones."""
+        self._remove_expired_results()
+        folder = self.results / uuid.uuid4().hex
+        folder.mkdir()
+        return folder
+
+    def _remove_expired_results(self):
+        """Folders older than RESULT_LIFETIME_S go (Gradio has its own copies by then).
+
+        One request sweeps at a time; the others go on without waiting.
+        """
+        if not self._sweeping.acquire(blocking=False):
+            return
+        try:
+            now = time.time()
+            for old in self.results.iterdir():
+                with contextlib.suppress(FileNotFoundError):
+                    if now - old.stat().st_mtime > RESULT_LIFETIME_S:
+                        shutil.rmtree(old, ignore_errors=True)
+        finally:
+            self._sweeping.release()
+
+
+@contextlib.contextmanager
+def refusals(name):
+    """Whatever goes wrong with the photo called `name` becomes a `gr.Error` for the page and a line in the log."""
+    try:
+        yield
+    except ImageError as error:
+        print(f"rejected an upload: {error}", file=sys.stderr)
+        raise gr.Error(str(error), print_exception=False) from None
+    except BudgetExceeded as error:
+        print(f"turned away an upload: {error}", file=sys.stderr)
+        raise gr.Error(f"{name}: {error}", print_exception=False) from None
+    except Exception as error:  # noqa: BLE001 (one photo's surprise is that photo's failure, not the request's)
+        print(f"could not colorize an upload: {type(error).__name__}: {error}", file=sys.stderr)
+        raise gr.Error(f"{name}: could not be colorized ({type(error).__name__})", print_exception=False) from None
+
+
+def upload_path(upload):
+    """The path an upload names (Gradio's FileData, or a path), or None: with the session, the key of its kept prediction."""
+    path = upload.get("path") if isinstance(upload, dict) else upload
+    return path if isinstance(path, str) else None
+
+
+def session_of(request):
+    """The visitor's session (one open page) a request comes from, for its pixel budget; None outside Gradio."""
+    return getattr(request, "session_hash", None)
+
+
+def free_path(folder, stem, suffix):
+    """`folder/stem+suffix`, or "stem (2)+suffix"... when two uploads share a name."""
+    return free_name(folder, stem, suffix, taken=Path.exists)
+
+
+def fingerprint(strokes):
+    """A short digest of painted strokes (None for none), to tell whether they changed."""
+    return None if strokes is None else hashlib.sha256(strokes.tobytes()).hexdigest()
+
+
+def fit_strokes(strokes, size):
+    """Strokes painted on a preview, scaled to the photo's `size` (nearest: colours stay exact)."""
+    if (strokes.shape[1], strokes.shape[0]) == tuple(size):
+        return strokes
+    return np.asarray(Image.fromarray(strokes, "RGBA").resize(size, Image.NEAREST))
+
+
+def write_zip(path, files):
+    """One zip of `files` under their own names (stored: PNG and JPEG are compressed already)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        for file in files:
+            archive.write(file, arcname=Path(file).name)
+    return path
+
+
+def allowed_upload_folders():
+    """Where the handler may read from: Gradio's upload folder (uploads, cached examples) and our examples."""
+    folders = [Path(gr.utils.get_upload_folder())]
+    folders += sorted({path.parent for path in resources.example_photos()})
+    return [Path(os.path.realpath(folder)) for folder in folders]
