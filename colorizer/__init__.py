@@ -12,7 +12,8 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of users' terminals
 
-from .images import MAX_PIXELS, ImageError, load_photo, save_image, save_png
+from .images import MAX_PIXELS, ImageError, load_photo
+from .outputs import save_image, save_png
 
 __version__ = "0.2.0"
 _LAZY = {

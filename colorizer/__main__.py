@@ -5,10 +5,11 @@ import sys
 import warnings
 from pathlib import Path
 
-from . import images
+from . import images, outputs
 from .config import DEFAULT_STRENGTH, check_strength
 from .files import fit_file_name, free_name
-from .images import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, MAX_PIXELS, OUTPUT_FORMATS, ImageError
+from .images import MAX_PIXELS, ImageError
+from .outputs import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS
 from .precision import DEFAULT_PRECISION, PRECISIONS, describe
 from .progress import progress_bar
 
@@ -180,7 +181,7 @@ def colorize_command(args):
 def colorize_one(colorizer, args, file, target, note):
     """Colorize `file` into `target`, printing its notes; returns why it failed, or None."""
     try:
-        with warnings.catch_warnings(record=True, action="always", category=images.MetadataDropped) as shown:
+        with warnings.catch_warnings(record=True, action="always", category=outputs.MetadataDropped) as shown:
             colorizer.colorize_to_file(file, target, args.strength, args.format, args.quality, hints=args.hints)
     except ImageError as error:
         return str(error).removeprefix(f"{file}: ")
@@ -190,7 +191,7 @@ def colorize_one(colorizer, args, file, target, note):
         return f"cannot write {target}: {error.strerror or error}"
     except Exception as error:  # noqa: BLE001 (one photo's surprise must not stop the others)
         return f"could not be colorized ({type(error).__name__}: {error})"
-    dropped = [warning for warning in shown if issubclass(warning.category, images.MetadataDropped)]
+    dropped = [warning for warning in shown if issubclass(warning.category, outputs.MetadataDropped)]
     for line in [note] + [f"{target.name}: {warning.message}" for warning in dropped]:
         if line:
             print(f"note: {line}", file=sys.stderr)

@@ -24,7 +24,8 @@ from PIL import Image
 from . import resources
 from .config import DEFAULT_STRENGTH, check_strength
 from .files import free_name
-from .images import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, ImageError, image_size, load_photo, save_png
+from .images import ImageError, image_size, load_photo
+from .outputs import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, save_png
 from .paint_box import PREVIEW_SIZE, merge_layers, read_layers
 from .pixel_budget import RENDER_SHARE, BudgetExceeded, RequestBudget, SessionBudgets
 from .prediction_store import Kept, PredictionStore

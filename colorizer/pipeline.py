@@ -16,7 +16,8 @@ from .config import DEFAULT_STRENGTH, ModelConfig, check_strength
 from .decoders import HINTS_INPUT, build_trained_part, frozen_inputs, hint_shape, set_temperature
 from .encoder import build_encoder
 from .hints import photo_hint_map
-from .images import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, Photo, load_photo, save_image, to_pil
+from .images import Photo, load_photo
+from .outputs import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, save_image, to_pil
 from .precision import DEFAULT_PRECISION, choose_precision
 from .processor import ImageProcessor
 from .propagation import spread_hints

@@ -17,7 +17,8 @@ from . import hub, resources
 from .config import DEFAULT_PORT, DEFAULT_STRENGTH, MAX_STRENGTH
 from .handler import MAX_BATCH, ColorizeHandler
 from .hints import PALETTE
-from .images import DEFAULT_OUTPUT_FORMAT, IMAGE_SUFFIXES, OUTPUT_FORMATS
+from .images import IMAGE_SUFFIXES
+from .outputs import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS
 from .paint_box import paint_box
 from .pipeline import Colorizer
 from .precision import DEFAULT_PRECISION, describe

@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 
 from colorizer.__main__ import main
-from colorizer.images import MetadataDropped, load_photo, save_image
+from colorizer.images import load_photo
+from colorizer.outputs import MetadataDropped, save_image
 
 from conftest import gradient_image, write
 
