@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import tempfile
+import typing
 import uuid
 import warnings
 from pathlib import Path
@@ -123,12 +124,14 @@ def read_config(folder):
     return document
 
 
+def _json_types(annotation):
+    """The JSON value types a `ModelConfig` field takes: its annotation's types (a float may be written as a whole number)."""
+    types = typing.get_args(annotation) or (annotation,)
+    return types + ((int,) if float in types else ())
+
+
 # config.json's "model" entries and the types they must have (config.json may come from anywhere)
-MODEL_SCHEMA = {
-    "input_size": (int,), "decoder": (str,), "head": (str,), "temperature": (int, float),
-    "encoder_weights": (str, type(None)), "encoder_weights_sha256": (str, type(None)), "chroma_gain": (int, float),
-    "encoder_trainable": (int,), "hints": (bool,),
-}
+MODEL_SCHEMA = {setting.name: _json_types(setting.type) for setting in dataclasses.fields(ModelConfig)}
 REQUIRED_MODEL_KEYS = ("input_size", "decoder", "head", "temperature", "encoder_weights")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
