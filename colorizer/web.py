@@ -158,7 +158,7 @@ def album_tab(handler, strength, output_format):
                 label=f"Your photos: drop up to {MAX_BATCH} at once", file_count="multiple",
                 file_types=list(IMAGE_SUFFIXES), height=PANEL_HEIGHT - 60, elem_id="photos",
             )
-            again = gr.Button("Colorize again with these settings", elem_id="again")
+            again = gr.Button("Colorize again with these settings", elem_id="again", interactive=False)
         with gr.Column(scale=3, elem_id="album-result"):
             album_slider = gr.ImageSlider(
                 label="Gray | colour of the photo chosen below", type="filepath", format="png",
@@ -176,6 +176,7 @@ def album_tab(handler, strength, output_format):
         done = event(handler.batch, inputs=album, outputs=album_outputs, preprocess=False, **api)
         done.success(show, outputs=archive, js=SCROLL_TO_ALBUM, api_visibility="private")
     gallery.select(show_selected, inputs=pairs, outputs=album_slider, api_visibility="private")
+    photos.change(lambda files: gr.Button(interactive=bool(files)), inputs=photos, outputs=again, api_visibility="private")
 
 
 def show():

@@ -267,6 +267,7 @@ def test_browser_an_album_of_three_photos_and_its_zip(shipped_app, device, tmp_p
     page = browser.new_page(**VIEWPORTS[device])
     page.goto(url)
     page.get_by_role("tab", name="Several photos").click()
+    assert page.locator("#again").is_disabled()  # nothing to colorize again yet
     page.locator("#photos input[type=file]").set_input_files([str(path) for path in photos])
     link = page.locator("#archive a[href]").first
     link.wait_for(timeout=90_000)
@@ -282,6 +283,7 @@ def test_browser_an_album_of_three_photos_and_its_zip(shipped_app, device, tmp_p
         "() => [...document.querySelectorAll('#album-slider img')].some(img => img.src.includes('album2'))", timeout=10_000
     )
     page.wait_for_timeout(1000)
+    assert page.locator("#again").is_enabled()
     page.screenshot(path=str(ROOT / "results" / f"app_album_{device}.png"))
 
 
