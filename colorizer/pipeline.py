@@ -194,7 +194,10 @@ class Colorizer:
     def colorize_batch(self, images, batch_size=8, strength: float = DEFAULT_STRENGTH):
         """Colorize several images (without hints), `batch_size` at a time through the model; returns PIL images in order."""
         check_strength(strength)
-        return [self.render(prediction, strength) for prediction in self.predict_batch(images, batch_size)]
+        results = []
+        for start in range(0, len(images), batch_size):  # a batch's predictions go once rendered
+            results += [self.render(prediction, strength) for prediction in self.predict_batch(images[start : start + batch_size])]
+        return results
 
     def colorize_to_file(
         self, image, path, strength: float = DEFAULT_STRENGTH, format: str = DEFAULT_OUTPUT_FORMAT,
