@@ -69,15 +69,13 @@ def download_from_hub(repo_id, revision=None):
 
 
 def push_to_hub(folder, repo_id, token=None, private=None, commit_message="Upload colorizer weights"):
-    """Create the model repo if needed and upload a weights folder; returns the commit URL.
+    """Create the model repo if needed and upload a folder's HUB_FILES; returns the commit URL.
 
-    The token comes from `token`, else HF_TOKEN, else the saved `hf auth login`.
+    The token comes from `token`, else HF_TOKEN, else the saved `hf auth login`. Only transport:
+    `weights.push_folder` checks that the folder is a weights folder first.
     """
     from huggingface_hub import HfApi
 
-    from .weights import read_config
-
-    read_config(folder)  # refuse to upload something that is not a weights folder
     api = HfApi(token=token)
     api.create_repo(repo_id, private=private, exist_ok=True)
     commit = api.upload_folder(repo_id=repo_id, folder_path=str(folder), commit_message=commit_message, allow_patterns=HUB_FILES)

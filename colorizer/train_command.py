@@ -30,7 +30,6 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    from .hub import push_to_hub
 
     try:
         from .training import run  # TensorFlow: seconds, during which Ctrl-C gets the line below
@@ -44,7 +43,9 @@ def main(argv=None):
         return 130
     if args.push_to_hub:
         try:
-            print(f"uploaded: {push_to_hub(folder, args.push_to_hub, private=args.private or None)}")
+            from .weights import push_folder
+
+            print(f"uploaded: {push_folder(folder, args.push_to_hub, private=args.private or None)}")
         except Exception as error:  # noqa: BLE001 (network, auth, permissions: the trained folder is safe either way)
             print(f"error: upload to {args.push_to_hub} failed ({error}); the weights are in {folder}", file=sys.stderr)
             return 1

@@ -71,6 +71,15 @@ def save_folder(folder, config, decoder, training=None, extra_files=None):
     return folder
 
 
+def push_folder(folder, repo_id, token=None, private=None):
+    """Upload a weights folder to the Hugging Face Hub model repo `repo_id` (created if needed); returns the commit URL.
+
+    Refuses (WeightsError) anything that is not a weights folder.
+    """
+    read_config(folder)
+    return hub.push_to_hub(folder, repo_id, token=token, private=private)
+
+
 def check_output_folder(folder):
     """Refuse to write a weights folder where it would replace anything but another weights folder,
     or where it cannot be written (checked by writing a file beside it)."""

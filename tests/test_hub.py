@@ -12,7 +12,7 @@ from huggingface_hub import constants as hub_constants
 
 from colorizer import Colorizer, WeightsError
 from colorizer.hub import push_to_hub
-from colorizer.weights import DECODER_FILE
+from colorizer.weights import DECODER_FILE, push_folder
 
 from conftest import colour_photo, gradient_image, write
 from fake_hub import FakeHub
@@ -36,7 +36,7 @@ def hub(monkeypatch, tmp_path):
 
 
 def test_upload_then_download_pinned_to_a_revision(hub, tiny_weights, tiny_colorizer):
-    url = push_to_hub(tiny_weights, "me/colorizer")
+    url = push_folder(tiny_weights, "me/colorizer")
     assert url.startswith(f"{hub.url}/me/colorizer/commit/")
     assert set(hub.files("me/colorizer")) == {"config.json", DECODER_FILE}
     revision = url.rsplit("/", 1)[1]
@@ -169,3 +169,10 @@ def test_a_hub_that_accepts_and_never_answers_gives_the_cache_within_the_deadlin
         with pytest.raises(WeightsError, match="not in the local cache"):
             Colorizer.from_pretrained("me/never-downloaded")
         assert time.monotonic() - start < 10
+
+
+def test_only_a_weights_folder_is_pushed(hub, tmp_path):
+    (tmp_path / "notes.txt").write_text("not a model")
+    with pytest.raises(WeightsError, match="is not a weights folder"):
+        push_folder(tmp_path, "me/not-a-model")
+    assert not any("not-a-model" in path for _, path in hub.requests)  # nothing was sent
