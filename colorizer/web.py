@@ -27,6 +27,7 @@ from .uploads import MAX_UPLOAD_BYTES
 CONCURRENCY = 2  # requests colorized at once: one per CPU core of a small machine (or a free Space)
 QUEUE_SIZE = 64  # requests waiting beyond this are turned away with "queue full" rather than piling up
 PANEL_HEIGHT = 440  # the photo and its result side by side, the same height
+PAINTED_HANDLE = 10  # where the slider's handle goes after a stroke, in % of the width: nearly all colour
 BRUSH_SIZE = 8  # radius in pixels of the gray preview: a stroke that stays inside a dress or a saucer
 EXAMPLES = resources.example_photos()
 INTRODUCTION = (
@@ -131,7 +132,9 @@ def one_photo_tab(handler, strength, output_format):
         "inputs": [painted, strength, output_format, editor], "outputs": [*outputs, painted], "api_visibility": "private",
         "preprocess": False,  # the handler reads the strokes itself, within bounds (paint_box.py)
     }
-    editor.input(handler.repaint, **paint, trigger_mode="always_last")
+    painted_stroke = editor.input(handler.repaint, **paint, trigger_mode="always_last")
+    # The handle moves aside, so that a stroke anywhere shows its colour at once (it stayed in the middle).
+    painted_stroke.success(lambda: gr.ImageSlider(slider_position=PAINTED_HANDLE), outputs=slider, api_visibility="private")
     editor.clear(handler.restore_paint_box, inputs=painted, outputs=editor, api_visibility="private")
     for setting in (strength.release, output_format.input):  # the strokes stay
         setting(handler.paint, **paint)
