@@ -136,8 +136,8 @@ def one_photo_tab(handler, strength, output_format):
     # The handle moves aside, so that a stroke anywhere shows its colour at once (it stayed in the middle).
     painted_stroke.success(lambda: gr.ImageSlider(slider_position=PAINTED_HANDLE), outputs=slider, api_visibility="private")
     editor.clear(handler.restore_paint_box, inputs=painted, outputs=editor, api_visibility="private")
-    for setting in (strength.release, output_format.input):  # the strokes stay
-        setting(handler.paint, **paint)
+    for setting in (strength.input, output_format.input):  # the strokes stay; a typed strength counts at once, no Enter or blur needed
+        setting(handler.paint, **paint, trigger_mode="always_last")
     if EXAMPLES:  # a click fills in the photo, which runs the model in use: nothing cached
         gr.Examples(examples=[[str(path)] for path in EXAMPLES], inputs=photo)
 

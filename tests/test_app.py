@@ -248,6 +248,17 @@ def test_browser_drop_a_photo_see_the_slider_download_it(shipped_app, device, tm
     )
     with Image.open(fetch(page.locator("#download a[href]").first.get_attribute("href"), tmp_path / "vivid.png")) as vivid:
         assert vivid.size == expected_size and mean_chroma(vivid) > 1.5 * first_chroma
+    vivid_href = page.locator("#download a[href]").first.get_attribute("href")
+    typed = page.locator("#strength input[type=number]")
+    typed.click()
+    typed.fill("0.5")  # typed, and the box keeps the focus: the result follows all the same
+    typed.press("Enter")
+    page.wait_for_function(
+        "old => { const a = document.querySelector('#download a[href]'); return a && a.href !== old; }",
+        arg=vivid_href, timeout=60_000,
+    )
+    with Image.open(fetch(page.locator("#download a[href]").first.get_attribute("href"), tmp_path / "subtle.png")) as subtle:
+        assert mean_chroma(subtle) < first_chroma
 
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"not an image at all")
