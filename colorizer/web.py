@@ -123,10 +123,10 @@ def one_photo_tab(handler, strength, output_format):
     painted = gr.State()  # the photo in the paint box and a fingerprint of its strokes
     outputs = [slider, download]
     done = photo.change(handler, inputs=[photo, strength, output_format, hints], outputs=outputs, api_name="colorize", preprocess=False)
-    done.success(show, outputs=download, js=SCROLL_TO_RESULT, api_visibility="private")
+    done.success(show, inputs=download, outputs=download, js=SCROLL_TO_RESULT, api_visibility="private")
     done.success(handler.start_painting, inputs=photo, outputs=[painted, editor], preprocess=False, api_visibility="private")
     # No broken-image icon left behind, and no earlier photo left to paint on.
-    done.failure(lambda: (None, None, None), outputs=[photo, painted, editor], api_visibility="private")
+    done.failure(lambda: (None, None, None, gr.File(value=None, visible=False)), outputs=[photo, painted, editor, download], api_visibility="private")
     handler.layer_store = editor.layer_store
     paint = {
         "inputs": [painted, strength, output_format, editor], "outputs": [*outputs, painted], "api_visibility": "private",
@@ -177,14 +177,14 @@ def album_tab(handler, strength, output_format):
     album = [photos, strength, output_format]
     for event, api in ((photos.upload, {"api_name": "colorize_batch"}), (again.click, {"api_visibility": "private"})):
         done = event(handler.batch, inputs=album, outputs=album_outputs, preprocess=False, **api)
-        done.success(show, outputs=archive, js=SCROLL_TO_ALBUM, api_visibility="private")
+        done.success(show, inputs=archive, outputs=archive, js=SCROLL_TO_ALBUM, api_visibility="private")
     gallery.select(show_selected, inputs=pairs, outputs=album_slider, api_visibility="private")
     photos.change(lambda files: gr.Button(interactive=bool(files)), inputs=photos, outputs=again, api_visibility="private")
 
 
-def show():
-    """Make a download box visible once it has something in it."""
-    return gr.File(visible=True)
+def show(file):
+    """A download box is visible when it has something in it (a photo taken away leaves it empty: hidden)."""
+    return gr.File(visible=bool(file))
 
 
 def show_selected(pairs, selected: gr.SelectData):

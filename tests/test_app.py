@@ -262,10 +262,12 @@ def test_browser_drop_a_photo_see_the_slider_download_it(shipped_app, device, tm
 
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"not an image at all")
-    page.reload()
-    page.locator("#photo input[type=file]").set_input_files(str(broken))
+    page.locator("#photo button[aria-label='Remove Image']").first.click()  # the user takes the photo away...
+    page.locator("#download").wait_for(state="hidden", timeout=10_000)  # (no empty download box)
+    page.locator("#photo input[type=file]").set_input_files(str(broken))  # ...and drops a broken file
     page.get_by_text("broken.jpg: not an image").first.wait_for(timeout=60_000)
     page.wait_for_function("() => !document.querySelector('#photo img')", timeout=10_000)  # no broken-image icon left
+    page.locator("#download").wait_for(state="hidden", timeout=10_000)  # and no empty download box
 
 
 @pytest.mark.slow
