@@ -125,8 +125,14 @@ def one_photo_tab(handler, strength, output_format):
     done = photo.change(handler, inputs=[photo, strength, output_format, hints], outputs=outputs, api_name="colorize", preprocess=False)
     done.success(show, inputs=download, outputs=download, js=SCROLL_TO_RESULT, api_visibility="private")
     done.success(handler.start_painting, inputs=photo, outputs=[painted, editor], preprocess=False, api_visibility="private")
+    # Shown once there is a photo to paint on (a blank editor only says "select the draw tool").
+    done.success(lambda photo: gr.ImageEditor(visible=photo is not None), inputs=photo, outputs=editor, preprocess=False,
+                 api_visibility="private")
     # No broken-image icon left behind, and no earlier photo left to paint on.
-    done.failure(lambda: (None, None, None, gr.File(value=None, visible=False)), outputs=[photo, painted, editor, download], api_visibility="private")
+    done.failure(
+        lambda: (None, None, gr.ImageEditor(value=None, visible=False), gr.File(value=None, visible=False)),
+        outputs=[photo, painted, editor, download], api_visibility="private",
+    )
     handler.layer_store = editor.layer_store
     paint = {
         "inputs": [painted, strength, output_format, editor], "outputs": [*outputs, painted], "api_visibility": "private",
@@ -147,7 +153,7 @@ def paint_tab():
     with gr.Tab("Paint colours", elem_id="paint-tab"):
         editor = paint_box(
             label="Paint colours you know", type="numpy", image_mode="RGBA", sources=[], transforms=[], layers=False,
-            format="png", height=PANEL_HEIGHT, elem_id="paint", brush=gr.Brush(default_size=BRUSH_SIZE, colors=list(PALETTE), color_mode="defaults"),
+            format="png", height=PANEL_HEIGHT, elem_id="paint", visible=False, brush=gr.Brush(default_size=BRUSH_SIZE, colors=list(PALETTE), color_mode="defaults"),
         )
         gr.Markdown(PAINT_HELP, elem_id="paint-help")
     return editor

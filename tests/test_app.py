@@ -351,9 +351,13 @@ def test_browser_a_stroke_of_colour_recolours_its_region_and_little_else(shipped
     coffee = next(path for path in web.EXAMPLES if path.name == "coffee.jpg")
     page = browser.new_page(**VIEWPORTS["desktop"])
     page.goto(url)
+    page.get_by_role("tab", name="Paint colours").click()
+    page.get_by_text("Once your photo is coloured").first.wait_for(timeout=10_000)
+    assert not page.locator("#paint").is_visible()  # no blank editor before there is a photo
     page.locator(f"img[src*='{coffee.name}']").first.click()
     link = page.locator("#download a[href]").first
     link.wait_for(timeout=60_000)
+    page.locator("#paint").wait_for(state="visible", timeout=10_000)
     automatic_href = link.get_attribute("href")
     automatic = rgb_to_lab(np.asarray(Image.open(fetch(automatic_href, tmp_path / "automatic.png")).convert("RGB")))
 
