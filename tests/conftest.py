@@ -1,11 +1,14 @@
-"""Shared fixtures: tiny models and small images the tests make themselves (no ../shared needed)."""
+"""Shared fixtures: tiny models and small images the tests make themselves (no ../shared needed).
+
+The model fixtures import TensorFlow when they are first used, not here: the tests of pixels,
+colour, hints, uploads, files and settings run without it (see the README's fast tier).
+"""
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from colorizer import Colorizer, ModelConfig
-from colorizer.decoders import build_decoder
+from colorizer import ModelConfig
 
 # The tiny model's decoder paints every pixel with this (a, b) / 128: a warm, in-gamut orange.
 CONSTANT_AB = (0.12, 0.10)
@@ -17,6 +20,8 @@ def tiny_config():
 
 def constant_decoder(config, ab=CONSTANT_AB):
     """A decoder whose output is tanh(bias) everywhere: colours the tests can predict exactly."""
+    from colorizer.decoders import build_decoder
+
     decoder = build_decoder(config)
     layer = decoder.get_layer("ab")
     kernel, _ = layer.get_weights()
@@ -27,6 +32,8 @@ def constant_decoder(config, ab=CONSTANT_AB):
 def hint_painting_decoder(config):
     """A unet decoder (regression head) that shows the hints and nothing else: each hinted S/4 cell
     gets its hint's ab, every other cell gray. Its colours are the strokes', exactly where they are."""
+    from colorizer.decoders import build_decoder
+
     decoder = build_decoder(config)
     for layer in decoder.layers:
         if layer.get_weights():
@@ -47,6 +54,8 @@ def hint_painting_decoder(config):
 @pytest.fixture(scope="session")
 def hint_painting_colorizer():
     """A tiny model trained-with-hints that paints exactly them (see `hint_painting_decoder`)."""
+    from colorizer import Colorizer
+
     config = ModelConfig(input_size=32, encoder_weights=None, decoder="unet", head="regression", hints=True)
     return Colorizer.untrained(config, hint_painting_decoder(config))
 
@@ -54,6 +63,8 @@ def hint_painting_colorizer():
 @pytest.fixture(scope="session")
 def tiny_colorizer():
     config = tiny_config()
+    from colorizer import Colorizer
+
     return Colorizer.untrained(config, constant_decoder(config))
 
 

@@ -3,6 +3,7 @@
 import dataclasses
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +70,18 @@ def test_bad_settings_are_refused_at_once():
         TrainingSettings(rebalancing=2)
     with pytest.raises(ValueError, match="epochs"):
         TrainingSettings(epochs=0)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+FAST_TIER = ("tests/test_lab.py", "tests/test_images.py", "tests/test_propagation.py", "tests/test_colour_metrics.py", "tests/test_data.py")
+
+
+def test_the_fast_tier_runs_without_tensorflow():
+    """The README's fast tier (pixels, colour, hints spreading, viewer measures, training data) never loads TensorFlow."""
+    script = (
+        "import sys, pytest\n"
+        f"code = pytest.main(['-q', '-p', 'no:cacheprovider', *{list(FAST_TIER)!r}])\n"
+        "print(code, sorted(name for name in ('tensorflow', 'keras') if name in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, cwd=ROOT)
+    assert run.stdout.strip().splitlines()[-1] == "0 []", run.stdout[-2000:]
