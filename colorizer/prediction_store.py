@@ -18,7 +18,7 @@ from .pipeline import Prediction
 
 MAX_KEPT = 4  # photos kept at once, over all visitors: two being painted per worker
 MAX_KEPT_PIXELS = 50_000_000  # 200 MB of L at most: one photo of the largest size
-KEPT_S = 300  # a photo not worked on for this long is forgotten (its gray file lives twice as long)
+KEPT_S = 300  # a photo is forgotten this long after it was coloured (its gray file lives twice as long); then predicted again
 
 
 @dataclass(frozen=True)
