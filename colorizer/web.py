@@ -50,6 +50,26 @@ SCROLL_TO_RESULT = """(...outputs) => {
     return outputs;
 }"""
 SCROLL_TO_ALBUM = SCROLL_TO_RESULT.replace('"result"', '"album-result"')
+# Gradio's editor leaves its colour palette open over the photo once a colour is picked, and Escape does
+# not close it; choosing the brush tool does: so a picked colour (or Escape) chooses the brush.
+CLOSE_THE_PALETTE = """() => {
+    window.colorizerClosesThePalette = true;
+    const brush = () => document.querySelector("#paint button[aria-label='Brush']");
+    const chooseBrush = () => {  // as a pointer does: the palette closes on a press outside it
+        const button = brush();
+        for (const kind of ["pointerdown", "mousedown", "pointerup", "mouseup"]) {
+            button?.dispatchEvent(new PointerEvent(kind, {bubbles: true}));
+        }
+        button?.click();
+    };
+    const paletteOpen = () => document.querySelector("#paint button.color");
+    document.addEventListener("click", (event) => {
+        if (event.target.closest("#paint button.color:not(.colorpicker)")) setTimeout(chooseBrush, 0);
+    }, true);
+    document.addEventListener("keydown", (event) => {
+        if (event.key === "Escape" && paletteOpen()) chooseBrush();
+    }, true);
+}"""
 
 
 def load_colorizer(spec=None, precision=DEFAULT_PRECISION):
@@ -99,6 +119,7 @@ def build_demo(colorizer, notice=None):
             with gr.Tab("Several photos", elem_id="album"):
                 album_tab(handler, strength, output_format)
         gr.Markdown(describe_model(colorizer), elem_id="model-line")
+        demo.load(None, js=CLOSE_THE_PALETTE)
     return demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
 
 

@@ -407,6 +407,37 @@ def test_browser_a_stroke_of_colour_recolours_its_region_and_little_else(shipped
     assert np.abs(again - hinted).mean() < 0.5
 
 
+@pytest.mark.slow
+@needs_chromium
+def test_browser_a_colour_picked_from_the_palette_closes_it_and_paints(shipped_app, tmp_path):
+    """Gradio's palette stayed open over the photo after a pick (and Escape did nothing); strokes under it did nothing."""
+    url, browser = shipped_app
+    coffee = next(path for path in web.EXAMPLES if path.name == "coffee.jpg")
+    page = browser.new_page(**VIEWPORTS["desktop"])
+    page.goto(url)
+    page.locator(f"img[src*='{coffee.name}']").first.click()
+    link = page.locator("#download a[href]").first
+    link.wait_for(timeout=60_000)
+    automatic_href = link.get_attribute("href")
+    page.get_by_role("tab", name="Paint colours").click()
+    swatches = page.locator("#paint button.color:not(.colorpicker)")
+    page.locator("#paint button[aria-label='Color']").click()
+    swatches.first.wait_for(timeout=10_000)
+    page.keyboard.press("Escape")
+    swatches.first.wait_for(state="detached", timeout=5_000)  # Escape closes it
+    page.locator("#paint button[aria-label='Color']").click()
+    swatches.nth(PALETTE.index("#2e86c1")).click()  # blue
+    swatches.first.wait_for(state="detached", timeout=5_000)  # and so does a pick
+    paint_stroke(page, "#paint", SAUCER_STROKE, photo_size=(600, 400))
+    page.wait_for_function(
+        "old => { const a = document.querySelector('#download a[href]'); return a && a.href !== old; }",
+        arg=automatic_href, timeout=60_000,
+    )
+    hinted = rgb_to_lab(np.asarray(Image.open(fetch(link.get_attribute("href"), tmp_path / "blue.png")).convert("RGB")))
+    a, b = hinted[stroke_mask((400, 600), SAUCER_STROKE, width=6)][:, 1:].mean(axis=0)
+    assert b < -10 and abs(a) < 25  # blue where the stroke is
+
+
 def stroke_mask(shape, points, width):
     """The pixels within `width` / 2 of a polyline through `points` (x, y)."""
     rows, columns = np.mgrid[: shape[0], : shape[1]]
