@@ -242,10 +242,7 @@ def test_browser_drop_a_photo_see_the_slider_download_it(shipped_app, device, tm
     strength.fill("2")  # drag the colour strength to 2 and let go
     for event in ("pointerup", "mouseup", "change"):
         strength.dispatch_event(event)
-    page.wait_for_function(
-        "old => { const a = document.querySelector('#download a[href]'); return a && a.href !== old; }",
-        arg=first_href, timeout=60_000,
-    )
+    wait_for_new_download(page, first_href)
     with Image.open(fetch(page.locator("#download a[href]").first.get_attribute("href"), tmp_path / "vivid.png")) as vivid:
         assert vivid.size == expected_size and mean_chroma(vivid) > 1.5 * first_chroma
     vivid_href = page.locator("#download a[href]").first.get_attribute("href")
@@ -253,10 +250,7 @@ def test_browser_drop_a_photo_see_the_slider_download_it(shipped_app, device, tm
     typed.click()
     typed.fill("0.5")  # typed, and the box keeps the focus: the result follows all the same
     typed.press("Enter")
-    page.wait_for_function(
-        "old => { const a = document.querySelector('#download a[href]'); return a && a.href !== old; }",
-        arg=vivid_href, timeout=60_000,
-    )
+    wait_for_new_download(page, vivid_href)
     with Image.open(fetch(page.locator("#download a[href]").first.get_attribute("href"), tmp_path / "subtle.png")) as subtle:
         assert mean_chroma(subtle) < first_chroma
 
@@ -348,25 +342,19 @@ SAUCER_STROKE = [(118, 222), (128, 242), (138, 262), (146, 280)]
 def test_browser_a_stroke_of_colour_recolours_its_region_and_little_else(shipped_app, tmp_path):
     """A user paints one red stroke on the saucer: the saucer turns red there, far regions keep the automatic colours."""
     url, browser = shipped_app
-    coffee = next(path for path in web.EXAMPLES if path.name == "coffee.jpg")
     page = browser.new_page(**VIEWPORTS["desktop"])
     page.goto(url)
     page.get_by_role("tab", name="Paint colours").click()
     page.get_by_text("Once your photo is coloured").first.wait_for(timeout=10_000)
     assert not page.locator("#paint").is_visible()  # no blank editor before there is a photo
-    page.locator(f"img[src*='{coffee.name}']").first.click()
-    link = page.locator("#download a[href]").first
-    link.wait_for(timeout=60_000)
+    link = colour_the_coffee_example(page)
     page.locator("#paint").wait_for(state="visible", timeout=10_000)
     automatic_href = link.get_attribute("href")
     automatic = rgb_to_lab(np.asarray(Image.open(fetch(automatic_href, tmp_path / "automatic.png")).convert("RGB")))
 
     page.get_by_role("tab", name="Paint colours").click()
     paint_stroke(page, "#paint", SAUCER_STROKE, photo_size=(600, 400))  # the brush starts with the first colour, red
-    page.wait_for_function(
-        "old => { const a = document.querySelector('#download a[href]'); return a && a.href !== old; }",
-        arg=automatic_href, timeout=60_000,
-    )
+    wait_for_new_download(page, automatic_href)
     # the slider's handle moved aside by itself (from the middle): the colour half covers most of the photo
     page.wait_for_function(
         "() => [...document.querySelectorAll('#slider img')].some(img => /inset\\(.* ([0-9.]+)%\\)/.test(img.style.clipPath)"
@@ -386,10 +374,7 @@ def test_browser_a_stroke_of_colour_recolours_its_region_and_little_else(shipped
     assert np.abs(hinted[far][:, 1:] - automatic[far][:, 1:]).mean() < 4
 
     def next_result(previous_href):
-        page.wait_for_function(
-            "old => { const a = document.querySelector('#download a[href]'); return a && a.href !== old; }",
-            arg=previous_href, timeout=60_000,
-        )
+        wait_for_new_download(page, previous_href)
         href = link.get_attribute("href")
         return href, rgb_to_lab(np.asarray(Image.open(fetch(href, tmp_path / "next.png")).convert("RGB")))
 
@@ -412,12 +397,9 @@ def test_browser_a_stroke_of_colour_recolours_its_region_and_little_else(shipped
 def test_browser_a_colour_picked_from_the_palette_closes_it_and_paints(shipped_app, tmp_path):
     """Gradio's palette stayed open over the photo after a pick (and Escape did nothing); strokes under it did nothing."""
     url, browser = shipped_app
-    coffee = next(path for path in web.EXAMPLES if path.name == "coffee.jpg")
     page = browser.new_page(**VIEWPORTS["desktop"])
     page.goto(url)
-    page.locator(f"img[src*='{coffee.name}']").first.click()
-    link = page.locator("#download a[href]").first
-    link.wait_for(timeout=60_000)
+    link = colour_the_coffee_example(page)
     automatic_href = link.get_attribute("href")
     page.get_by_role("tab", name="Paint colours").click()
     swatches = page.locator("#paint button.color:not(.colorpicker)")
@@ -429,13 +411,27 @@ def test_browser_a_colour_picked_from_the_palette_closes_it_and_paints(shipped_a
     swatches.nth(PALETTE.index("#2e86c1")).click()  # blue
     swatches.first.wait_for(state="detached", timeout=5_000)  # and so does a pick
     paint_stroke(page, "#paint", SAUCER_STROKE, photo_size=(600, 400))
-    page.wait_for_function(
-        "old => { const a = document.querySelector('#download a[href]'); return a && a.href !== old; }",
-        arg=automatic_href, timeout=60_000,
-    )
+    wait_for_new_download(page, automatic_href)
     hinted = rgb_to_lab(np.asarray(Image.open(fetch(link.get_attribute("href"), tmp_path / "blue.png")).convert("RGB")))
     a, b = hinted[stroke_mask((400, 600), SAUCER_STROKE, width=6)][:, 1:].mean(axis=0)
     assert b < -10 and abs(a) < 25  # blue where the stroke is
+
+
+def colour_the_coffee_example(page):
+    """Click the coffee example and wait for its colour file; returns the download link."""
+    coffee = next(path for path in web.EXAMPLES if path.name == "coffee.jpg")
+    page.locator(f"img[src*='{coffee.name}']").first.click()
+    link = page.locator("#download a[href]").first
+    link.wait_for(timeout=60_000)
+    return link
+
+
+def wait_for_new_download(page, old_href):
+    """Wait until the download link points at a new colour file (the page coloured the photo again)."""
+    page.wait_for_function(
+        "old => { const a = document.querySelector('#download a[href]'); return a && a.href !== old; }",
+        arg=old_href, timeout=60_000,
+    )
 
 
 def stroke_mask(shape, points, width):
