@@ -31,9 +31,10 @@ from .processor import ImageProcessor
 from .progress import progress_bar
 from .weights import check_output_folder
 
-# XLA, measured on 2 CPU cores: VGG16 10% faster, a decoder epoch 20% faster in float32. Keras' "auto" leaves it off
-# on TensorFlow; on PyTorch, jit_compile means torch.compile, which is not what was measured, so not there.
-# In bfloat16, XLA's CPU convolutions do not use the processor's bfloat16 units (VGG16 2.4x slower): off.
+# XLA in float32, as before: it was measured faster on an earlier machine (VGG16 10%, a decoder epoch 20%), though on
+# the AMD EPYC of issue 25 it made VGG16 slower (docs/experiments.md); kept so the float32 path trains as it did.
+# On PyTorch, jit_compile means torch.compile, which was not measured, so not there. In bfloat16, XLA's CPU
+# convolutions do not use the processor's bfloat16 units (VGG16 2.4x slower): off.
 SKIPPED_SHOWN = 5  # skipped photos listed by name, of each kind
 
 
