@@ -120,6 +120,12 @@ class TrainingSettings:
     colour_weight: float = option(
         0.1, "weight, per Lab unit, of the decoded colour's distance to the photo's beside the cross-entropy (0: none)"
     )
+    adversarial_weight: float = option(
+        0.1, "weight of the adversarial term beside the classification loss (the adversarial loss; start it --start-from a model)"
+    )
+    start_from: str | None = option(
+        None, "a weights folder of the same architecture whose decoder the run starts from (default: random weights)",
+    )
     epochs: int = option(10, "most epochs")
     batch_size: int = option(16, "photos per training step")
     learning_rate: float = option(5e-4, "Adam's learning rate")
@@ -137,8 +143,9 @@ class TrainingSettings:
         object.__setattr__(self, "data", tuple(str(folder) for folder in self.data))
         if not 0.0 <= self.rebalancing <= 1.0:
             raise ValueError(f"rebalancing must lie in [0, 1] (1 = no rebalancing), got {self.rebalancing}")
-        if self.colour_weight < 0:
-            raise ValueError(f"colour_weight must be 0 or more, got {self.colour_weight}")
+        for name in ("colour_weight", "adversarial_weight"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be 0 or more, got {getattr(self, name)}")
         for name in ("epochs", "batch_size", "augmentations", "patience"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")

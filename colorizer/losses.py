@@ -21,6 +21,8 @@ class LossSpec:
     head: str  # "classification" or "regression": the ModelConfig.head this loss needs
     output: str  # the decoder output the loss sees: "logits" or "ab"
     description: Callable  # (settings, config) -> words for the model card
+    trainer: Callable | None = None  # (trained part's output model, settings, config) -> the model fit() trains, if not that one
+    keep: str = "best"  # the epoch a run keeps: "best" by validation loss (and stops early), or "last"
 
 
 def pool_to_head(ab, factor=4):
@@ -89,8 +91,24 @@ def _describe_classification(settings, config):
     )
 
 
+def _adversarial_trainer(trained, settings, config):
+    from .adversarial import AdversarialTraining
+
+    return AdversarialTraining(trained, settings.adversarial_weight, config.temperature)
+
+
+def _describe_adversarial(settings, config):
+    return (
+        f"{_describe_classification(settings, config)}; plus {settings.adversarial_weight} x an adversarial term "
+        "(a conditional PatchGAN on L and ab at 1/4 size, trained beside the decoder)"
+    )
+
+
 LOSSES = {
     "classification": LossSpec(_classification_loss, "classification", "logits", _describe_classification),
+    "adversarial": LossSpec(
+        _classification_loss, "classification", "logits", _describe_adversarial, _adversarial_trainer, keep="last",
+    ),
     "mse": LossSpec(
         lambda settings, config, ab_targets: keras.losses.MeanSquaredError(), "regression", "ab",
         lambda settings, config: "tanh output and mean squared error, as in the original design",

@@ -63,6 +63,11 @@ def hint_training(config):
     )
 
 
+def started_from(settings):
+    """The pre-trained phase a run started from, if any."""
+    return f", starting from the decoder of `{settings.start_from}`" if settings.start_from else ""
+
+
 def category_rows(metrics):
     """The per-category lines of the validation table."""
     return "\n".join(
@@ -108,7 +113,7 @@ Colorizes black-and-white photos in CIE Lab: the photo's own L goes in, a and b 
   {data['skipped_unreadable']} unreadable files.
 - **Training:** {training['epochs_done']} epoch(s) (best: {training['best_epoch']}) of the decoder on features cached once
   ({data['train_samples']} augmented photos): {training['fit_seconds'] / 60:.1f} minutes of fitting on {training['machine']},
-  computing in {training.get('precision', 'float32')} (weights kept in float32).
+  computing in {training.get('precision', 'float32')} (weights kept in float32){started_from(settings)}.
 
 ## Validation (the held-out photos, full resolution)
 

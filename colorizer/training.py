@@ -167,12 +167,13 @@ class EpochOrder(keras.callbacks.Callback):
 
 
 class Checkpoint(keras.callbacks.Callback):
-    """After every epoch: save the decoder, the optimizer's state and the run's state, atomically;
-    keep the best decoder by validation loss; stop early after `patience` epochs without progress."""
+    """After every epoch: save the decoder and the run's state (optimizers, any discriminator), atomically;
+    keep the best decoder by validation loss and stop early after `patience` epochs without progress,
+    or (keep="last") keep the last."""
 
-    def __init__(self, folder, decoder, patience, state):
+    def __init__(self, folder, decoder, patience, state, keep="best"):
         super().__init__()
-        self.folder, self.decoder, self.patience, self.state = Path(folder), decoder, patience, state
+        self.folder, self.decoder, self.patience, self.state, self.keep = Path(folder), decoder, patience, state, keep
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch_started = time.perf_counter()
@@ -180,22 +181,45 @@ class Checkpoint(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         loss = float(logs["val_loss"])
         seconds = round(time.perf_counter() - self.epoch_started, 1)  # kept across --resume, unlike a stopwatch
-        self.state["history"].append({"epoch": epoch + 1, "loss": float(logs["loss"]), "val_loss": loss, "seconds": seconds})
-        if loss < self.state["best_val_loss"]:
+        others = {name: float(value) for name, value in logs.items() if name not in ("loss", "val_loss")}
+        self.state["history"].append({"epoch": epoch + 1, "loss": float(logs["loss"]), "val_loss": loss, **others, "seconds": seconds})
+        if loss < self.state["best_val_loss"] or self.keep == "last":
             self.state.update(best_val_loss=loss, best_epoch=epoch + 1, epochs_without_progress=0)
             write_atomically(self.folder / "best.weights.h5", self.decoder.save_weights)
         else:
             self.state["epochs_without_progress"] += 1
         self.state["epochs_done"] = epoch + 1
         write_atomically(self.folder / "last.weights.h5", self.decoder.save_weights)
-        write_atomically(
-            self.folder / "optimizer.npz",
-            lambda path: np.savez(path, *[np.asarray(v) for v in self.model.optimizer.variables]),
-        )
+        write_atomically(self.folder / STATE_FILE, lambda path: np.savez(path, *[np.asarray(v) for v in state_variables(self.model)]))
         data.write_json_atomically(self.folder / "state.json", self.state)  # last: marks the epoch complete
         if self.state["epochs_without_progress"] >= self.patience:
             print(f"early stop: no better validation loss for {self.patience} epochs")
             self.model.stop_training = True
+
+
+STATE_FILE = "training_state.npz"
+
+
+def state_variables(model):
+    """What a resumed run needs besides the decoder's weights: the optimizer's state, and whatever else the model trains."""
+    return model.state_variables() if hasattr(model, "state_variables") else list(model.optimizer.variables)
+
+
+def start_from(trained, folder, config):
+    """Set the trained part's decoder to a weights folder's (a pre-trained phase): the same decoder, head and hints."""
+    from .weights import load_folder
+
+    saved_config, saved, _ = load_folder(folder)
+    same = ("input_size", "decoder", "head", "hints")
+    if any(getattr(saved_config, name) != getattr(config, name) for name in same):
+        raise ValueError(f"--start-from {folder}: not the same {', '.join(same)} as this run's model")
+    if saved_config.encoder_trainable == config.encoder_trainable:
+        trained.set_weights(saved.get_weights())
+    elif saved_config.encoder_trainable == 0:
+        trained.get_layer("decoder").set_weights(saved.get_weights())  # the encoder's top blocks start as VGG16's
+    else:
+        raise ValueError(f"--start-from {folder}: it fine-tunes {saved_config.encoder_trainable} encoder blocks, this run {config.encoder_trainable}")
+    print(f"starting from {folder}")
 
 
 def check_new_run(checkpoint_folder, resume):
@@ -213,20 +237,26 @@ def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resum
     precision = choose_precision(settings.precision)
     keras.utils.set_random_seed(settings.seed)
     decoder = build_trained_part(config, precision)
+    if settings.start_from and not resume:
+        start_from(decoder, settings.start_from, config)
     loss_spec = LOSSES[settings.loss]
     train, validation = [({name: features[name] for name in frozen_inputs(config)}, ab) for features, ab in (train, validation)]
     trained = keras.Model(decoder.input, decoder.output[loss_spec.output], name=f"decoder_{loss_spec.output}")
-    optimizer = keras.optimizers.Adam(settings.learning_rate)
     loss = loss_spec.build(settings, config, train[1])
-    trained.compile(optimizer=optimizer, loss=loss, jit_compile=jit_compile(precision))
+    compile_options = {"optimizer": keras.optimizers.Adam(settings.learning_rate), "loss": loss, "jit_compile": jit_compile(precision)}
+    if loss_spec.trainer:
+        trained = loss_spec.trainer(trained, settings, config)
+        compile_options["discriminator_optimizer"] = keras.optimizers.Adam(settings.learning_rate, beta_1=0.5)
+    trained.compile(**compile_options)
     state = {"epochs_done": 0, "best_val_loss": float("inf"), "best_epoch": 0, "epochs_without_progress": 0, "history": [], **(extra_state or {})}
     state_file = checkpoint_folder / "state.json"
     if resume and state_file.exists():
         state = json.loads(state_file.read_text())
-        optimizer.build(trained.trainable_variables)  # before loading: a compiled model's file holds its optimizer too
+        if not trained.optimizer.built:  # before loading: a compiled model's file holds its optimizer too
+            trained.optimizer.build(trained.trainable_variables)
         decoder.load_weights(checkpoint_folder / "last.weights.h5")
-        with np.load(checkpoint_folder / "optimizer.npz", allow_pickle=False) as saved:
-            for variable, value in zip(optimizer.variables, (saved[f"arr_{i}"] for i in range(len(saved.files)))):
+        with np.load(checkpoint_folder / STATE_FILE, allow_pickle=False) as saved:
+            for variable, value in zip(state_variables(trained), (saved[f"arr_{i}"] for i in range(len(saved.files)))):
                 variable.assign(value)
         print(f"resuming after epoch {state['epochs_done']} (best validation loss {state['best_val_loss']:.4f})")
     elif resume:
@@ -247,7 +277,7 @@ def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resum
                 shuffle=False,
                 callbacks=[
                     EpochOrder(samples),
-                    Checkpoint(checkpoint_folder, decoder, settings.patience, state),
+                    Checkpoint(checkpoint_folder, decoder, settings.patience, state, loss_spec.keep),
                     keras.callbacks.CSVLogger(checkpoint_folder / "log.csv", append=True),
                 ],
                 verbose=1 if sys.stdout.isatty() else 2,  # a progress bar in a terminal, a line per epoch in a log

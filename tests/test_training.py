@@ -57,7 +57,7 @@ def test_colour_term_adds_the_decoded_colours_distance():
 @pytest.mark.parametrize(
     "loss, decoder, precision",
     [("mse", "bottleneck", "float32"), ("classification", "bottleneck", "float32"), ("classification", "unet", "float32"),
-     ("classification", "unet", "bfloat16")],
+     ("classification", "unet", "bfloat16"), ("adversarial", "unet", "float32"), ("adversarial", "unet", "bfloat16")],
 )
 def test_resume_equals_an_uninterrupted_run(tmp_path, loss, decoder, precision):
     config = ModelConfig(input_size=32, encoder_weights=None, head=LOSSES[loss].head, decoder=decoder)
@@ -214,3 +214,37 @@ def test_training_with_a_fine_tuned_block_on_the_cache_resumes_and_changes_the_b
     assert any(not np.allclose(a, b, atol=1e-4) for a, b in zip(initial, trained_top))  # the block learnt
     for a, b in zip(straight.get_weights(), resumed.get_weights()):
         assert np.allclose(a, b, atol=1e-5)
+
+
+def test_the_adversarial_term_trains_a_discriminator_and_changes_the_decoder(tmp_path):
+    config = ModelConfig(input_size=32, encoder_weights=None, decoder="unet")
+    train, validation = tiny_cache(24, 0, config), tiny_cache(6, 1, config)
+    settings = TrainingSettings(loss="classification", epochs=2, batch_size=8, patience=1, seed=3)
+    plain, _ = fit(settings, config, train, validation, tmp_path / "plain", Stopwatch())
+    adversarial, state = fit(
+        dataclasses.replace(settings, loss="adversarial", adversarial_weight=5.0), config, train, validation, tmp_path / "gan", Stopwatch()
+    )
+    assert [epoch["epoch"] for epoch in state["history"]] == [1, 2] and state["best_epoch"] == 2  # the last epoch, no early stop
+    assert all(epoch["discriminator"] > 0 and epoch["adversarial"] > 0 for epoch in state["history"])
+    assert any(not np.allclose(a, b, atol=1e-4) for a, b in zip(plain.get_weights(), adversarial.get_weights()))
+    with pytest.raises(ValueError, match="unet"):
+        bottleneck = dataclasses.replace(config, decoder="bottleneck")
+        fit(dataclasses.replace(settings, loss="adversarial"), bottleneck, tiny_cache(8, 0, bottleneck), tiny_cache(2, 1, bottleneck),
+            tmp_path / "refused", Stopwatch())
+
+
+def test_a_run_starts_from_a_weights_folder_of_the_same_decoder(tmp_path):
+    from colorizer.decoders import build_trained_part
+    from colorizer.training import start_from
+
+    config = ModelConfig(input_size=32, encoder_weights=None, decoder="unet")
+    Colorizer.untrained(config).save(tmp_path / "pretrained")
+    saved = Colorizer.from_pretrained(tmp_path / "pretrained").decoder.get_weights()
+    fresh = build_trained_part(config)
+    start_from(fresh, tmp_path / "pretrained", config)
+    assert all(np.array_equal(a, b) for a, b in zip(saved, fresh.get_weights()))
+    fine_tuned = build_trained_part(dataclasses.replace(config, encoder_trainable=1))  # the encoder's top block stays VGG16's
+    start_from(fine_tuned, tmp_path / "pretrained", dataclasses.replace(config, encoder_trainable=1))
+    assert all(np.array_equal(a, b) for a, b in zip(saved, fine_tuned.get_layer("decoder").get_weights()))
+    with pytest.raises(ValueError, match="not the same"):
+        start_from(build_trained_part(dataclasses.replace(config, hints=True)), tmp_path / "pretrained", dataclasses.replace(config, hints=True))
