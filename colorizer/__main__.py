@@ -1,4 +1,4 @@
-"""colorize (or python -m colorizer): PHOTO_OR_FOLDER... --output DIR"""
+"""colorize (or python -m colorizer): PHOTO_FILM_OR_FOLDER... --output DIR"""
 
 import argparse
 import sys
@@ -8,10 +8,11 @@ from pathlib import Path
 from . import images, outputs
 from .config import DEFAULT_STRENGTH, check_strength
 from .files import fit_file_name, free_name
-from .images import MAX_PIXELS, ImageError
+from .images import IMAGE_SUFFIXES, MAX_PIXELS, ImageError
 from .outputs import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS
 from .precision import DEFAULT_PRECISION, PRECISIONS, describe
 from .progress import progress_bar
+from .video.formats import DEFAULT_VIDEO_QUALITY, FILM_SUFFIX, VIDEO_SUFFIXES
 
 PROGRESS_LOG_S = 5  # not in a terminal (a log, a pipe): a progress line this often
 
@@ -20,15 +21,16 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         prog="colorize",
         description=(
-            "Colorize black-and-white photos. Each photo is written as a colour PNG (or JPEG) at its own "
+            "Colorize black-and-white photos and films. Each photo is written as a colour PNG (or JPEG) at its own "
             "resolution, keeping its own lightness, its EXIF, dpi and colour profile, and 16 bits if it had them; "
-            "colour photos are first reduced to their lightness."
+            "each film as an MP4 (H.264) of the same size, frame rate and length, its sound copied, its colour held "
+            "steady along the motion. Colour photos and films are first reduced to their lightness."
         ),
-        epilog="Example: colorize old_photos/ grandma.jpg --output coloured/",
+        epilog="Example: colorize old_photos/ grandma.jpg wedding.mp4 --output coloured/",
     )
     parser.add_argument(
-        "inputs", nargs="+", metavar="PHOTO_OR_FOLDER",
-        help="image files (jpg, png, webp, tiff, bmp, gif) or folders, searched recursively",
+        "inputs", nargs="+", metavar="PHOTO_FILM_OR_FOLDER",
+        help="image files (jpg, png, webp, tiff, bmp, gif), films (mp4, mov, mkv, webm, avi) or folders, searched recursively",
     )
     parser.add_argument(
         "-o", "--output", required=True, type=Path, metavar="DIR",
@@ -52,8 +54,16 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--hints", type=Path, default=None, metavar="FILE",
-        help="colour hints for one photo: an RGBA image of the photo's size whose "
+        help="colour hints for one photo or film: an RGBA image of the photo's (or frame's) size whose "
         "opaque pixels' colours are hints (their lightness is ignored; transparent: no hint)",
+    )
+    parser.add_argument(
+        "--hints-frame", type=int, default=0, metavar="N",
+        help="films: the frame (from 0) the --hints were painted on; they follow the motion to the end of its shot (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--video-quality", type=int, default=DEFAULT_VIDEO_QUALITY, metavar="0..51",
+        help="films: H.264 quality (x264's CRF): lower is better and bigger, 0 lossless, 23 x264's default (default: %(default)s)",
     )
     parser.add_argument("--revision", default=None, help="Hub branch, tag or commit to pin the model to (default: main)")
     parser.add_argument(
@@ -69,7 +79,7 @@ def parse_args(argv=None):
 
 
 def plan_outputs(files, output_folder, suffix=".png"):
-    """An output path for each (file, relative path): DIR/relative.png (or `suffix`), never an input, never one twice.
+    """An output path for each (file, relative path): DIR/relative.png (or `suffix`; films: .mp4), never an input, never one twice.
 
     When a name is taken (two inputs called a.jpg, or a.jpg beside a.png, or an input photo
     in the output folder), the next free "a (2).png", "a (3).png"... is used, and a note says so.
@@ -80,11 +90,16 @@ def plan_outputs(files, output_folder, suffix=".png"):
     plan = []
     for file, relative in files:
         folder = output_folder / relative.parent
-        target = free_name(folder, relative.stem, suffix, taken=lambda path: path.resolve() in taken)
+        written_as = FILM_SUFFIX if is_film(file) else suffix
+        target = free_name(folder, relative.stem, written_as, taken=lambda path: path.resolve() in taken)
         taken.add(target.resolve())
-        wanted = folder / fit_file_name(relative.stem, suffix)
+        wanted = folder / fit_file_name(relative.stem, written_as)
         plan.append((file, target, None if target == wanted else f"{file} is written as {target.name}: {wanted.name} was taken"))
     return plan
+
+
+def is_film(path):
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
 def main(argv=None):
@@ -104,6 +119,8 @@ def usage_error(args, files):
         return str(error)
     if not 1 <= args.quality <= 95:
         return f"--quality must lie between 1 and 95, not {args.quality}"
+    if not 0 <= args.video_quality <= 51:
+        return f"--video-quality must lie between 0 and 51, not {args.video_quality}"
     if args.output.exists() and not args.output.is_dir():
         return f"--output {args.output} is a file; give a folder"
     if any(Path(given).is_dir() and Path(given).resolve() == args.output.resolve() for given in args.inputs):
@@ -113,7 +130,7 @@ def usage_error(args, files):
         if len(files) != 1:
             return f"--hints: give one photo with --hints, not {len(files)}"
         try:
-            hints_size, photo_size = images.image_size(args.hints), images.image_size(files[0][0])
+            hints_size, photo_size = images.image_size(args.hints), media_size(files[0][0])
         except ImageError as error:
             return f"--hints: {error}"
         if hints_size != photo_size:
@@ -121,8 +138,21 @@ def usage_error(args, files):
     return None
 
 
+def media_size(path):
+    """A photo's or a film's frame size (width, height), from its header."""
+    if not is_film(path):
+        return images.image_size(path)
+    from .video.io import FilmError, probe
+
+    try:
+        info = probe(path)
+    except FilmError as error:
+        raise ImageError(str(error)) from None
+    return info.width, info.height
+
+
 def colorize_command(args):
-    files, missing = images.find_images(args.inputs, exclude=[args.output])
+    files, missing = images.find_images(args.inputs, exclude=[args.output], suffixes=IMAGE_SUFFIXES + VIDEO_SUFFIXES)
     failures = [(path, "no such file or folder") for path in missing]
     if not files:
         for path, reason in failures:
@@ -136,7 +166,7 @@ def colorize_command(args):
     plan = [step for step in plan_outputs(files, args.output, OUTPUT_FORMATS[args.format]) if args.overwrite or not step[1].exists()]
     skipped = len(files) - len(plan)
     if not plan:
-        print(f"Nothing to do: all {skipped} colour photo(s) exist in {args.output} (--overwrite makes them again)")
+        print(f"Nothing to do: all {skipped} colour photo(s) and film(s) exist in {args.output} (--overwrite makes them again)")
         return 1 if failures else 0
     try:
         args.output.mkdir(parents=True, exist_ok=True)
@@ -159,18 +189,18 @@ def colorize_command(args):
 
     written = 0
     try:
-        for file, target, note in progress_bar(plan, desc="Colorizing", unit="photo", log_every_s=PROGRESS_LOG_S):
-            failure = colorize_one(colorizer, args, file, target, note)
+        for file, target, note in progress_bar(plan, desc="Colorizing", unit="file", log_every_s=PROGRESS_LOG_S):
+            failure = (colorize_film_file if is_film(file) else colorize_one)(colorizer, args, file, target, note)
             if failure:
                 failures.append((file, failure))
             else:
                 written += 1
     except KeyboardInterrupt:
-        print(f"\ninterrupted: wrote {written} of {len(plan)} photo(s) to {args.output}; run the same command "
-              "again to do the rest (finished photos are skipped)", file=sys.stderr)
+        print(f"\ninterrupted: wrote {written} of {len(plan)} file(s) to {args.output}; run the same command "
+              "again to do the rest (finished ones are skipped; a film cut short left nothing)", file=sys.stderr)
         return 130
 
-    print(f"Wrote {written} colour photo(s) to {args.output}" + (f"; skipped {skipped} that exist (--overwrite)" if skipped else ""))
+    print(f"Wrote {written} colour photo(s) and film(s) to {args.output}" + (f"; skipped {skipped} that exist (--overwrite)" if skipped else ""))
     for path, reason in failures:
         print(f"error: {path}: {reason}", file=sys.stderr)
     if failures:
@@ -195,6 +225,30 @@ def colorize_one(colorizer, args, file, target, note):
     for line in [note] + [f"{target.name}: {warning.message}" for warning in dropped]:
         if line:
             print(f"note: {line}", file=sys.stderr)
+    return None
+
+
+def colorize_film_file(colorizer, args, file, target, note):
+    """Colour the film `file` into `target` with a progress bar of its frames; returns why it failed, or None."""
+    from .video.film import colorize_film
+    from .video.io import FilmError, probe
+
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    try:
+        info = probe(file)
+        print(f"{file}: {info.describe()}", flush=True)
+        with progress_bar(total=info.frames, desc=file.name, unit="frame", log_every_s=PROGRESS_LOG_S) as bar:
+            colorize_film(
+                colorizer, file, target, args.strength, hints=args.hints, hints_frame=args.hints_frame,
+                quality=args.video_quality, progress=bar.update,
+            )
+    except (FilmError, ImageError) as error:
+        return str(error).removeprefix(f"{file}: ")
+    except OSError as error:
+        return f"cannot write {target}: {error.strerror or error}"
+    except Exception as error:  # noqa: BLE001 (one film's surprise must not stop the others)
+        return f"could not be colorized ({type(error).__name__}: {error})"
     return None
 
 

@@ -249,14 +249,14 @@ def _to_byte(channel):
     return np.round(np.clip(channel, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
-def find_image_files(folder, recursive=True):
-    """The image files in `folder` (and its sub-folders), by suffix, in a stable order."""
+def find_image_files(folder, recursive=True, suffixes=IMAGE_SUFFIXES):
+    """The image files (or other files with one of `suffixes`) in `folder` and its sub-folders, in a stable order."""
     candidates = Path(folder).rglob("*") if recursive else Path(folder).iterdir()
-    return sorted(path for path in candidates if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file())
+    return sorted(path for path in candidates if path.suffix.lower() in suffixes and path.is_file())
 
 
-def find_images(paths, exclude=()):
-    """Expand files and folders (recursively) into image files, in a stable order.
+def find_images(paths, exclude=(), suffixes=IMAGE_SUFFIXES):
+    """Expand files and folders (recursively) into image files (or files with one of `suffixes`), in a stable order.
 
     A folder in `exclude` that lies inside a given folder (an output folder inside the input
     folder) is not searched. Returns (list of (file, path relative to the folder it was found
@@ -268,7 +268,7 @@ def find_images(paths, exclude=()):
             inside = [folder.resolve() for folder in map(Path, exclude) if folder.resolve().is_relative_to(given.resolve())]
             skipped = [folder for folder in inside if folder != given.resolve()]
             found.extend(
-                (file, file.relative_to(given)) for file in find_image_files(given)
+                (file, file.relative_to(given)) for file in find_image_files(given, suffixes=suffixes)
                 if not any(file.resolve().is_relative_to(folder) for folder in skipped)
             )
         elif given.exists():

@@ -159,13 +159,15 @@ class Colorizer:
         trained with hints reads them too, in its decoder).
         """
         gain = self.config.chroma_gain * check_strength(strength)
-        ab = prediction.ab
-        if hints is not None:
-            hint_map = photo_hint_map(hints, prediction.photo.size, hint_shape(self.config)[0])
-            if self.trained_with_hints:
-                ab = self._decode(prediction.features, hint_map)
-            ab = spread_hints(ab, prediction.lightness, hint_map)
-        return self.processor.postprocess(prediction.photo, ab, gain)
+        return self.processor.postprocess(prediction.photo, self.hinted_ab(prediction, hints), gain)
+
+    def hinted_ab(self, prediction: Prediction, hints=None) -> np.ndarray:
+        """The prediction's ab (S x S x 2, / AB_SCALE) with `hints` applied: what `render_pixels` lays on the photo."""
+        if hints is None:
+            return prediction.ab
+        hint_map = photo_hint_map(hints, prediction.photo.size, hint_shape(self.config)[0])
+        ab = self._decode(prediction.features, hint_map) if self.trained_with_hints else prediction.ab
+        return spread_hints(ab, prediction.lightness, hint_map)
 
     def render(self, prediction: Prediction, strength: float = DEFAULT_STRENGTH, hints=None):
         """`render_pixels` as a PIL image, with the photo's metadata in its `info`."""
@@ -209,6 +211,18 @@ class Colorizer:
         """
         check_strength(strength)
         return self.render_to_file(self.predict(image), path, strength, format, quality, hints)
+
+    def colorize_video(self, source, destination, strength: float = DEFAULT_STRENGTH, hints=None, hints_frame: int = 0, **options):
+        """Colour the film `source` (MP4, MOV, MKV, WebM, AVI) into `destination` (MP4, H.264, the sound copied).
+
+        The colour is carried along the motion from frame to frame, so it holds steady; `hints` painted on frame
+        `hints_frame` follow the motion to the end of their shot. `options`: those of `video.film.colorize_film`
+        (quality, steady, limits, progress). Returns the film's `FilmInfo`.
+        """
+        from .video.film import colorize_film  # PyAV and OpenCV: only for films
+
+        check_strength(strength)
+        return colorize_film(self, source, destination, strength, hints=hints, hints_frame=hints_frame, **options)
 
     def set_temperature(self, temperature: float):
         """Change the annealed-mean temperature of a classification model (lower: more vivid)."""

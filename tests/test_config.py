@@ -73,7 +73,7 @@ def test_bad_settings_are_refused_at_once():
 
 
 ROOT = Path(__file__).resolve().parents[1]
-FAST_TIER = ("tests/test_lab.py", "tests/test_images.py", "tests/test_propagation.py", "tests/test_colour_metrics.py", "tests/test_data.py")
+FAST_TIER = ("tests/test_lab.py", "tests/test_images.py", "tests/test_propagation.py", "tests/test_colour_metrics.py", "tests/test_data.py", "tests/test_video.py")
 
 
 def test_the_fast_tier_runs_without_tensorflow():

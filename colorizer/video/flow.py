@@ -1,0 +1,69 @@
+"""Optical flow between two frames' lightness (OpenCV's DIS), warping by it, and where it can be trusted.
+
+Flow is computed both ways; a pixel's flow is trusted where going there and coming back
+lands where it started (the forward-backward check of Sundaram, Brox and Keutzer 2010) and
+where the lightness it is carried from matches its own: occlusions and new objects fail both.
+
+References
+----------
+T. Kroeger, R. Timofte, D. Dai, L. Van Gool, "Fast Optical Flow using Dense Inverse Search", ECCV 2016.
+N. Sundaram, T. Brox, K. Keutzer, "Dense Point Trajectories by GPU-accelerated Large Displacement Optical Flow", ECCV 2010.
+"""
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..lab import L_MAX
+
+CONSISTENCY_SHARE = 0.05  # the round trip may miss by this share of the motion...
+CONSISTENCY_PIXELS = 0.5  # ...plus this many pixels
+LIGHTNESS_MATCH = 8.0  # L units between a pixel and where it is carried from, beyond which it is not trusted
+
+
+def lightness_image(lightness: np.ndarray) -> np.ndarray:
+    """L (0..100, H x W) as the 8-bit image DIS takes."""
+    return np.clip(np.asarray(lightness, np.float32) * (255.0 / L_MAX), 0, 255).astype(np.uint8)
+
+
+def dense_flow(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """For each pixel x of `source` (8-bit, H x W), where it lies in `target`: x + flow[x] (H x W x 2, in pixels: dx, dy)."""
+    solver = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    return solver.calc(source, target, None)
+
+
+def warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """`image` (of the target frame) sampled at x + flow[x]: the target's content brought to the source's pixels (bilinear)."""
+    height, width = flow.shape[:2]
+    columns, rows = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    return cv2.remap(np.asarray(image, np.float32), columns + flow[..., 0], rows + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+@dataclass(frozen=True)
+class FramePair:
+    """The flow between the previous frame and the current one, both ways, and where the backward one can be trusted.
+
+    `backward` takes each pixel of the current frame to where it was; `forward` the previous frame's pixels to where
+    they went; `trusted` (H x W bool) marks the current frame's pixels whose backward flow passes both checks.
+    """
+
+    backward: np.ndarray
+    forward: np.ndarray
+    trusted: np.ndarray
+
+    @classmethod
+    def between(cls, previous: np.ndarray, current: np.ndarray) -> "FramePair":
+        """From two frames' L (0..100, H x W, the same size)."""
+        previous_image, current_image = lightness_image(previous), lightness_image(current)
+        backward, forward = dense_flow(current_image, previous_image), dense_flow(previous_image, current_image)
+        returning = warp(forward, backward)  # the forward flow where each pixel came from: its opposite, where trusted
+        round_trip = backward + returning
+        tolerance = CONSISTENCY_SHARE * (np.sum(backward**2, -1) + np.sum(returning**2, -1)) + CONSISTENCY_PIXELS
+        consistent = np.sum(round_trip**2, -1) <= tolerance
+        matching = np.abs(warp(previous, backward) - current) <= LIGHTNESS_MATCH
+        return cls(backward, forward, consistent & matching)
+
+    def carry(self, image: np.ndarray) -> np.ndarray:
+        """The previous frame's `image` (H x W or H x W x C) moved onto the current frame."""
+        return warp(image, self.backward)
