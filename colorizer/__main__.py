@@ -102,6 +102,12 @@ def is_film(path):
     return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
+def kinds(files):
+    """What the inputs are, for messages: "photo(s)", "film(s)" or both."""
+    films = sum(is_film(file) for file, _ in files)
+    return "film(s)" if films == len(files) else "photo(s) and film(s)" if films else "photo(s)"
+
+
 def main(argv=None):
     """The command; Ctrl-C at any point (TensorFlow takes seconds to load) ends it with a line, not a traceback."""
     try:
@@ -166,7 +172,7 @@ def colorize_command(args):
     plan = [step for step in plan_outputs(files, args.output, OUTPUT_FORMATS[args.format]) if args.overwrite or not step[1].exists()]
     skipped = len(files) - len(plan)
     if not plan:
-        print(f"Nothing to do: all {skipped} colour photo(s) and film(s) exist in {args.output} (--overwrite makes them again)")
+        print(f"Nothing to do: all {skipped} colour {kinds(files)} exist in {args.output} (--overwrite makes them again)")
         return 1 if failures else 0
     try:
         args.output.mkdir(parents=True, exist_ok=True)
@@ -189,7 +195,7 @@ def colorize_command(args):
 
     written = 0
     try:
-        for file, target, note in progress_bar(plan, desc="Colorizing", unit="file", log_every_s=PROGRESS_LOG_S):
+        for file, target, note in progress_bar(plan, desc="Colorizing", unit="file" if any(is_film(step[0]) for step in plan) else "photo", log_every_s=PROGRESS_LOG_S):
             failure = (colorize_film_file if is_film(file) else colorize_one)(colorizer, args, file, target, note)
             if failure:
                 failures.append((file, failure))
@@ -200,7 +206,7 @@ def colorize_command(args):
               "again to do the rest (finished ones are skipped; a film cut short left nothing)", file=sys.stderr)
         return 130
 
-    print(f"Wrote {written} colour photo(s) and film(s) to {args.output}" + (f"; skipped {skipped} that exist (--overwrite)" if skipped else ""))
+    print(f"Wrote {written} colour {kinds(files)} to {args.output}" + (f"; skipped {skipped} that exist (--overwrite)" if skipped else ""))
     for path, reason in failures:
         print(f"error: {path}: {reason}", file=sys.stderr)
     if failures:

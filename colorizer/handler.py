@@ -72,7 +72,7 @@ class ColorizeHandler:
         strength, output_format = check_settings(strength, output_format)
         if hints is not None and not isinstance(hints, np.ndarray):
             hints = self.read(hints)
-        folder = self._new_result_folder()
+        folder = self.new_result_folder()
         gray, colour = self.colorize_upload(photo, strength, output_format, folder, hints, session_of(request), keep=True)
         return (gray, colour), colour
 
@@ -140,7 +140,7 @@ class ColorizeHandler:
         if len(photos) > MAX_BATCH:
             raise gr.Error(f"Please drop at most {MAX_BATCH} photos at once (you dropped {len(photos)}).", print_exception=False)
         strength, output_format = check_settings(strength, output_format)
-        folder = self._new_result_folder()
+        folder = self.new_result_folder()
         pairs, problems, budget = [], [], RequestBudget()
         for photo in progress.tqdm(photos, desc="Colorizing", unit="photo"):
             try:
@@ -202,7 +202,7 @@ class ColorizeHandler:
             budget.spend(pixels)
         self.sessions.spend(session, pixels)
 
-    def _new_result_folder(self):
+    def new_result_folder(self):
         """A fresh folder for this request, after sweeping out the expired ones."""
         self._remove_expired_results()
         folder = self.results / uuid.uuid4().hex

@@ -27,6 +27,24 @@ def read_upload(upload, allowed_folders, max_bytes=MAX_UPLOAD_BYTES):
     read, and at most `max_bytes` of it: a request can name any path, and Gradio checks it
     only when the request says it is an upload.
     """
+    real, name = checked_upload(upload, allowed_folders)
+    try:
+        with open(real, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise UploadError("not a regular file")
+            data = file.read(max_bytes + 1)
+    except OSError:
+        raise UploadError("unreadable") from None
+    if len(data) > max_bytes:
+        raise UploadError("too large")
+    stream = io.BytesIO(data)
+    stream.name = name
+    return stream
+
+
+def checked_upload(upload, allowed_folders, max_bytes=None):
+    """(real path, the name the user gave it) of an upload that is a regular file inside `allowed_folders`
+    (and, given `max_bytes`, no larger): for files read by path, such as films."""
     if isinstance(upload, dict):
         path, name = upload.get("path"), upload.get("orig_name")
     else:
@@ -37,16 +55,11 @@ def read_upload(upload, allowed_folders, max_bytes=MAX_UPLOAD_BYTES):
     if not any(real.is_relative_to(folder) for folder in allowed_folders):
         raise UploadError("not an uploaded file")
     try:
-        if not stat.S_ISREG(os.stat(real).st_mode):  # before opening: a FIFO would block the open itself
-            raise UploadError("not a regular file")
-        with open(real, "rb") as file:
-            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-                raise UploadError("not a regular file")
-            data = file.read(max_bytes + 1)
+        status = os.stat(real)
     except OSError:
         raise UploadError("unreadable") from None
-    if len(data) > max_bytes:
+    if not stat.S_ISREG(status.st_mode):  # before opening: a FIFO would block the open itself
+        raise UploadError("not a regular file")
+    if max_bytes is not None and status.st_size > max_bytes:
         raise UploadError("too large")
-    stream = io.BytesIO(data)
-    stream.name = fit_file_name(name if isinstance(name, str) and name else real.name, "")  # shown in messages, used in names
-    return stream
+    return real, fit_file_name(name if isinstance(name, str) and name else real.name, "")  # shown in messages, used in names

@@ -4,8 +4,9 @@
 
 `colorizer-app` and `app.py` (the Hugging Face Space's entry point) run `app_command.main`, which
 calls `launch`; the tests build the same page around a tiny model with `build_demo`. The work
-behind the page is `handler.ColorizeHandler`'s. Two API endpoints: `/colorize` (one photo) and
-`/colorize_batch` (several, with a zip of all results).
+behind the page is `handler.ColorizeHandler`'s (and the Film tab's, `film_page.FilmHandler`'s). Three API
+endpoints: `/colorize` (one photo), `/colorize_batch` (several, with a zip of all results) and
+`/colorize_video` (a film).
 """
 
 import os
@@ -15,6 +16,7 @@ import gradio as gr
 
 from . import hub, resources
 from .config import DEFAULT_PORT, DEFAULT_STRENGTH, MAX_STRENGTH
+from .film_page import MAX_FILM_UPLOAD_BYTES, film_tab
 from .handler import MAX_BATCH, ColorizeHandler
 from .hints import PALETTE
 from .images import IMAGE_SUFFIXES
@@ -25,6 +27,7 @@ from .precision import DEFAULT_PRECISION, describe
 from .uploads import MAX_UPLOAD_BYTES
 
 CONCURRENCY = 2  # requests colorized at once: one per CPU core of a small machine (or a free Space)
+MAX_FILE_BYTES = max(MAX_UPLOAD_BYTES, MAX_FILM_UPLOAD_BYTES)  # what Gradio takes in; each handler holds its kind to its own limit
 QUEUE_SIZE = 64  # requests waiting beyond this are turned away with "queue full" rather than piling up
 PANEL_HEIGHT = 440  # the photo and its result side by side, the same height
 PAINTED_HANDLE = 10  # where the slider's handle goes after a stroke, in % of the width: nearly all colour
@@ -118,6 +121,8 @@ def build_demo(colorizer, notice=None):
                 one_photo_tab(handler, strength, output_format)
             with gr.Tab("Several photos", elem_id="album"):
                 album_tab(handler, strength, output_format)
+            with gr.Tab("Film", elem_id="film-tab"):
+                film_tab(handler, strength)
         gr.Markdown(describe_model(colorizer), elem_id="model-line")
         demo.load(None, js=CLOSE_THE_PALETTE)
     return demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
@@ -227,7 +232,7 @@ def launch(spec=None, server_name=None, server_port=None, precision=DEFAULT_PREC
     wanted = server_port or int(os.environ.get("GRADIO_SERVER_PORT", DEFAULT_PORT))
     keep_serving = not launch_options.pop("prevent_thread_lock", False)
     demo.launch(
-        server_name=server_name, server_port=server_port, max_file_size=MAX_UPLOAD_BYTES, prevent_thread_lock=True,
+        server_name=server_name, server_port=server_port, max_file_size=MAX_FILE_BYTES, prevent_thread_lock=True,
         quiet=True, **launch_options,
     )
     taken = f" (port {wanted} was taken: is another copy running?)" if demo.server_port != wanted else ""

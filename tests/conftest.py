@@ -84,7 +84,7 @@ def served_demo(tiny_colorizer):
 
     demo = web.build_demo(tiny_colorizer)
     port = free_port()
-    demo.launch(server_port=port, prevent_thread_lock=True, max_file_size=web.MAX_UPLOAD_BYTES, quiet=True)
+    demo.launch(server_port=port, prevent_thread_lock=True, max_file_size=web.MAX_FILE_BYTES, quiet=True)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
 

@@ -29,10 +29,11 @@ def moving_square(count, width=96, height=64, side=20, step=(1.5, 0.5), seed=0):
     return frames, corners
 
 
-def write_film(path, frames, frame_rate=25, tone=False, container_format=None, video_codec="libx264", audio_codec="aac"):
+def write_film(path, frames, frame_rate=25, tone=False, video_codec="libx264", audio_codec="aac"):
     """Encode RGB frames (and, with `tone`, a 440 Hz sine as long as the film) with PyAV."""
     height, width = frames[0].shape[:2]
-    with av.open(str(path), mode="w", format=container_format) as output:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), mode="w") as output:
         video = output.add_stream(video_codec, rate=frame_rate)
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         audio = output.add_stream(audio_codec, rate=SAMPLE_RATE, layout="mono") if tone else None

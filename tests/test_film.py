@@ -62,7 +62,6 @@ def test_limits_damage_and_interruption_leave_no_output(tiny_colorizer, tmp_path
 
 def test_the_command_line_colours_films_beside_photos(tiny_weights, tmp_path, capsys):
     frames, _ = moving_square(10, step=(1, 0))
-    (tmp_path / "in").mkdir()
     write_film(tmp_path / "in" / "reel.avi", frames, video_codec="mpeg4")
     write(tmp_path / "in" / "reel.png", gradient_image(40, 30))
     (tmp_path / "in" / "broken.mov").write_text("not a film")
@@ -77,3 +76,39 @@ def test_the_command_line_colours_films_beside_photos(tiny_weights, tmp_path, ca
     assert "Wrote 2 colour photo(s) and film(s)" in captured.out
     assert main([str(tmp_path / "in" / "reel.avi"), "--output", str(tmp_path / "o2"), "--video-quality", "60"]) == 2
     assert not (tmp_path / "o2").exists()
+
+
+def test_the_page_colours_a_film_and_refuses_what_it_should(served_demo, tmp_path):
+    from gradio_client import Client, handle_file
+
+    frames, _ = moving_square(12, step=(1, 0.5))
+    film = write_film(tmp_path / "reel.mov", frames, tone=True)
+    client = Client(served_demo, verbose=False, download_files=str(tmp_path / "downloads"))
+    result = client.predict(handle_file(str(film)), 1.0, api_name="/colorize_video")
+    coloured = result["video"] if isinstance(result, dict) else result
+    assert coloured.endswith("reel-colour.mp4")
+    info = probe(coloured)
+    assert (info.width, info.height, info.audio) == (96, 64, True)
+    assert len(list(read_frames(coloured))) == 12
+
+    wide = write_film(tmp_path / "wide.mp4", [np.zeros((736, 1296, 3), np.uint8)] * 2)
+    with pytest.raises(Exception, match="films up to 0.92 MP a frame"):
+        client.predict(handle_file(str(wide)), 1.0, api_name="/colorize_video")
+
+
+def test_the_film_handler_reads_only_uploads_within_the_size_limit(tiny_colorizer, tmp_path, monkeypatch):
+    import gradio
+
+    from colorizer import film_page
+    from colorizer.handler import ColorizeHandler
+
+    frames, _ = moving_square(6, step=(1, 0))
+    uploaded = write_film(tmp_path / "uploads" / "reel.mp4", frames)
+    outside = write_film(tmp_path / "elsewhere.mp4", frames)
+    films = film_page.FilmHandler(ColorizeHandler(tiny_colorizer, allowed_folders=[(tmp_path / "uploads").resolve()]))
+    assert probe(films({"path": str(uploaded), "orig_name": "Wedding 1962.mp4"})).frames == 6
+    with pytest.raises(gradio.Error, match="Please upload a film"):  # a path on the server that was never uploaded
+        films({"path": str(outside)})
+    monkeypatch.setattr(film_page, "MAX_FILM_UPLOAD_BYTES", 100)
+    with pytest.raises(gradio.Error, match="too large"):
+        films({"path": str(uploaded)})

@@ -24,7 +24,7 @@ def served(tiny_colorizer):
     """The page around the tiny model, served here; yields (url, demo)."""
     demo = web.build_demo(tiny_colorizer)
     port = free_port()
-    demo.launch(server_port=port, prevent_thread_lock=True, max_file_size=web.MAX_UPLOAD_BYTES, quiet=True)
+    demo.launch(server_port=port, prevent_thread_lock=True, max_file_size=web.MAX_FILE_BYTES, quiet=True)
     yield f"http://127.0.0.1:{port}/", demo
     demo.close()
 

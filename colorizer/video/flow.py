@@ -10,6 +10,7 @@ T. Kroeger, R. Timofte, D. Dai, L. Van Gool, "Fast Optical Flow using Dense Inve
 N. Sundaram, T. Brox, K. Keutzer, "Dense Point Trajectories by GPU-accelerated Large Displacement Optical Flow", ECCV 2010.
 """
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -20,6 +21,7 @@ from ..lab import L_MAX
 CONSISTENCY_SHARE = 0.05  # the round trip may miss by this share of the motion...
 CONSISTENCY_PIXELS = 0.5  # ...plus this many pixels
 LIGHTNESS_MATCH = 8.0  # L units between a pixel and where it is carried from, beyond which it is not trusted
+FLOW_PRESET = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM  # "fast" halves the time and loses a moving object's motion (tests)
 
 
 def lightness_image(lightness: np.ndarray) -> np.ndarray:
@@ -29,15 +31,18 @@ def lightness_image(lightness: np.ndarray) -> np.ndarray:
 
 def dense_flow(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     """For each pixel x of `source` (8-bit, H x W), where it lies in `target`: x + flow[x] (H x W x 2, in pixels: dx, dy)."""
-    solver = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    return solver.calc(source, target, None)
+    return cv2.DISOpticalFlow_create(FLOW_PRESET).calc(source, target, None)
 
 
 def warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
     """`image` (of the target frame) sampled at x + flow[x]: the target's content brought to the source's pixels (bilinear)."""
-    height, width = flow.shape[:2]
-    columns, rows = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    columns, rows = _pixel_grid(*flow.shape[:2])
     return cv2.remap(np.asarray(image, np.float32), columns + flow[..., 0], rows + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+@functools.cache
+def _pixel_grid(height, width):
+    return np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
 
 
 @dataclass(frozen=True)
