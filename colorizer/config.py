@@ -32,24 +32,12 @@ def optional(convert):
     return parse
 
 
-def _decoder_names():
-    from .decoders import DECODERS
-
-    return sorted(DECODERS)
-
-
-def _loss_names():
-    from .losses import LOSSES
-
-    return sorted(LOSSES)
-
-
 @dataclass(frozen=True)
 class ModelConfig:
     """Everything needed to rebuild a model's architecture; stored in a weights folder's config.json."""
 
     input_size: int = option(224, "model input size in pixels, a multiple of 32")
-    decoder: str = option("unet", "decoder architecture (see decoders.py)", choices=_decoder_names)
+    decoder: str = option("unet", "decoder architecture (see decoders.py)")
     head: str = field(default="classification")  # "classification" (ab bins) or "regression" (tanh ab); set by the loss
     temperature: float = option(0.38, "annealed-mean temperature of the classification head: lower paints more vivid colour")
     encoder_weights: str | None = option(
@@ -70,8 +58,6 @@ class ModelConfig:
     def __post_init__(self):
         if self.input_size < 32 or self.input_size % 32:
             raise ValueError(f"input_size must be a positive multiple of 32 (VGG16 halves it 5 times), not {self.input_size}")
-        if self.decoder not in _decoder_names():
-            raise ValueError(f"unknown decoder {self.decoder!r}; choose one of {_decoder_names()}")
         if self.head not in HEADS:
             raise ValueError(f"unknown head {self.head!r}; choose one of {HEADS}")
         if not self.temperature > 0:
@@ -113,12 +99,15 @@ class TrainingSettings:
     )
     output: str | None = option(None, "weights folder to write (default: a new folder runs/colorizer-DATE-TIME)")
     cache: str = option("cache", "folder for cached features and checkpoints")
-    loss: str = option("classification", "training loss (see losses.py)", choices=_loss_names)
+    loss: str = option("classification", "training loss (see losses.py)")
     rebalancing: float = option(
         0.8, "class rebalancing lambda (classification loss): 0 weighs rare, vivid colours most, 1 not at all"
     )
     colour_weight: float = option(
         0.1, "weight, per Lab unit, of the decoded colour's distance to the photo's beside the cross-entropy (0: none)"
+    )
+    neutral_weight: float = option(
+        0.0, "weight, per Lab unit, of the decoded chroma where the photo is white, gray or black (0: none)"
     )
     adversarial_weight: float = option(
         0.1, "weight of the adversarial term beside the classification loss (the adversarial loss; start it --start-from a model)"
@@ -143,7 +132,7 @@ class TrainingSettings:
         object.__setattr__(self, "data", tuple(str(folder) for folder in self.data))
         if not 0.0 <= self.rebalancing <= 1.0:
             raise ValueError(f"rebalancing must lie in [0, 1] (1 = no rebalancing), got {self.rebalancing}")
-        for name in ("colour_weight", "adversarial_weight"):
+        for name in ("colour_weight", "neutral_weight", "adversarial_weight"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 or more, got {getattr(self, name)}")
         for name in ("epochs", "batch_size", "augmentations", "patience"):
@@ -157,15 +146,19 @@ class TrainingSettings:
         return dataclasses.asdict(self)
 
 
-def add_options(parser, cls, title=None):
-    """Add one --option per field of `cls` that has help text, with the field's default."""
+def add_options(parser, cls, title=None, registries=None):
+    """Add one --option per field of `cls` that has help text, with the field's default.
+
+    `registries` maps a field to a function listing the names it takes (a registry's keys, which
+    need TensorFlow to list): called only when the option is given, so --help stays instant.
+    """
     group = parser.add_argument_group(title or f"{cls.__name__} options")
     for setting in dataclasses.fields(cls):
         if "help" not in setting.metadata:
             continue
         options = {key: value for key, value in setting.metadata.items() if key != "help"}
-        if callable(options.get("choices")):  # a registry: looked up only if the option is given, so --help stays instant
-            options["type"], options["metavar"] = registry_name(options.pop("choices")), "NAME"
+        if setting.name in (registries or {}):
+            options["type"], options["metavar"] = registry_name(registries[setting.name]), "NAME"
         if setting.default is None or options.get("required"):
             help_text = setting.metadata["help"]
         else:

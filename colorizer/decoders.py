@@ -45,7 +45,7 @@ def _classification_head(x, config):
 
 
 def _inputs(config):
-    shapes = feature_shapes(config.input_size, DECODERS[config.decoder].inputs)
+    shapes = feature_shapes(config.input_size, registered(config.decoder).inputs)
     if config.hints:
         shapes[HINTS_INPUT] = hint_shape(config)
     return {name: keras.Input(shape, name=name) for name, shape in shapes.items()}
@@ -153,7 +153,14 @@ DECODERS = {
 
 def build_decoder(config):
     """A new decoder of the config's kind (random weights)."""
-    return DECODERS[config.decoder].build(config)
+    return registered(config.decoder).build(config)
+
+
+def registered(name):
+    """The `DECODERS` entry called `name`; an unknown name is a ValueError listing the known ones."""
+    if name not in DECODERS:
+        raise ValueError(f"unknown decoder {name!r}; choose one of {sorted(DECODERS)}")
+    return DECODERS[name]
 
 
 def build_trained_part(config, precision="float32"):
@@ -173,7 +180,7 @@ def _build_trained_part(config):
     names = frozen_inputs(config)
     inputs = {name: keras.Input(shape, name=name) for name, shape in feature_shapes(config.input_size, names).items()}
     made = build_encoder_top(config)(inputs[top_input(config)])
-    features = {name: made[name] if name in made else inputs[name] for name in DECODERS[config.decoder].inputs}
+    features = {name: made[name] if name in made else inputs[name] for name in registered(config.decoder).inputs}
     if config.hints:
         inputs[HINTS_INPUT] = features[HINTS_INPUT] = keras.Input(hint_shape(config), name=HINTS_INPUT)
     return keras.Model(inputs, decoder(features), name="trained")
@@ -181,12 +188,12 @@ def _build_trained_part(config):
 
 def frozen_inputs(config):
     """The frozen encoder outputs the trained part reads."""
-    return frozen_outputs(config, DECODERS[config.decoder].inputs)
+    return frozen_outputs(config, registered(config.decoder).inputs)
 
 
 def cached_outputs(config):
     """What the feature cache keeps of each photo: enough for the decoder with any number of fine-tuned blocks."""
-    return tuple(dict.fromkeys([*DECODERS[config.decoder].inputs, "block4_pool", "block3_pool"]))
+    return tuple(dict.fromkeys([*registered(config.decoder).inputs, "block4_pool", "block3_pool"]))
 
 
 def set_temperature(decoder, temperature):

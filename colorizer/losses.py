@@ -10,6 +10,7 @@ import numpy as np
 
 from .backend import keras
 from .bins import AB_BINS, annealed_mean, nearest_bins
+from .colour_metrics import NEUTRAL_CHROMA
 from .lab import AB_SCALE, normalize_ab
 
 
@@ -47,20 +48,22 @@ def rebalancing_weights(ab_targets, lam, sample_limit=2000):
 
 class RebalancedCrossEntropy(keras.losses.Loss):
     """Cross-entropy over ab bins, each pixel weighted by its true bin's rebalancing weight,
-    plus (if colour_weight > 0) the distance in Lab units between the decoded colour and the truth.
+    plus (if colour_weight > 0) the distance in Lab units between the decoded colour and the truth,
+    plus (if neutral_weight > 0) the decoded chroma where the truth is white, gray or black.
 
     y_true is ab / AB_SCALE at the full input size; it is averaged to the logits' S/4 grid,
     where each pixel takes its nearest in-gamut bin. The cross-entropy alone makes colour vivid
     but lets the annealed mean pick a confident wrong hue; the distance term trains the colour
-    that is actually shown (the annealed mean at `temperature`) to stay close to the photo's.
+    that is actually shown (the annealed mean at `temperature`) to stay close to the photo's,
+    and the neutral term singles out colour painted on colourless things, the error viewers see first.
     """
 
-    def __init__(self, weights, colour_weight=0.0, temperature=None, name="rebalanced_cross_entropy", **kwargs):
+    def __init__(self, weights, colour_weight=0.0, temperature=None, neutral_weight=0.0, name="rebalanced_cross_entropy", **kwargs):
         super().__init__(name=name, **kwargs)
-        if colour_weight and temperature is None:
-            raise ValueError("the colour term needs the annealed-mean temperature the model decodes with")
+        if (colour_weight or neutral_weight) and temperature is None:
+            raise ValueError("the colour and neutral terms need the annealed-mean temperature the model decodes with")
         self.bin_weights = np.asarray(weights, dtype=np.float32)
-        self.colour_weight, self.temperature = float(colour_weight), temperature
+        self.colour_weight, self.neutral_weight, self.temperature = float(colour_weight), float(neutral_weight), temperature
         self.bin_centres = np.asarray(AB_BINS, dtype=np.float32)  # Lab units
 
     def call(self, y_true, y_pred):
@@ -69,17 +72,25 @@ class RebalancedCrossEntropy(keras.losses.Loss):
         pooled = ops.average_pool(y_true, factor, strides=factor, padding="valid")
         bins = nearest_bins(pooled, ops)
         loss = ops.sparse_categorical_crossentropy(bins, y_pred, from_logits=True) * ops.take(self.bin_weights, bins)
-        if self.colour_weight:  # on every other row and column: a quarter of the cost, the same mean in expectation
-            logits, truth = y_pred[:, ::2, ::2], pooled[:, ::2, ::2] * AB_SCALE
-            decoded = annealed_mean(logits, self.bin_centres, self.temperature)
+        if not (self.colour_weight or self.neutral_weight):
+            return loss
+        # On every other row and column: a quarter of the cost, the same mean in expectation
+        logits, truth = y_pred[:, ::2, ::2], pooled[:, ::2, ::2] * AB_SCALE
+        decoded = annealed_mean(logits, self.bin_centres, self.temperature)
+        loss = ops.mean(loss, axis=(1, 2))
+        if self.colour_weight:
             distance = ops.sqrt(ops.sum(ops.square(decoded - truth), axis=-1) + 1.0)
-            loss = ops.mean(loss, axis=(1, 2)) + self.colour_weight * ops.mean(distance, axis=(1, 2))
+            loss = loss + self.colour_weight * ops.mean(distance, axis=(1, 2))
+        if self.neutral_weight:
+            neutral = ops.cast(ops.sum(ops.square(truth), axis=-1) < NEUTRAL_CHROMA**2, decoded.dtype)
+            chroma = ops.sqrt(ops.sum(ops.square(decoded), axis=-1) + 1.0)
+            loss = loss + self.neutral_weight * ops.mean(neutral * chroma, axis=(1, 2))
         return loss
 
 
 def _classification_loss(settings, config, ab_targets):
     weights = rebalancing_weights(ab_targets, lam=settings.rebalancing)
-    return RebalancedCrossEntropy(weights, settings.colour_weight, config.temperature)
+    return RebalancedCrossEntropy(weights, settings.colour_weight, config.temperature, settings.neutral_weight)
 
 
 def _describe_classification(settings, config):
@@ -87,6 +98,7 @@ def _describe_classification(settings, config):
     return (
         f"cross-entropy over {len(AB_BINS)} ab bins with class rebalancing lambda = {settings.rebalancing}"
         + (f", plus {colour} x the decoded colour's distance to the truth in Lab units" if colour else "")
+        + (f", plus {settings.neutral_weight} x its chroma where the truth is colourless" if settings.neutral_weight else "")
         + f"; annealed-mean decoding at T = {config.temperature}"
     )
 
@@ -114,3 +126,10 @@ LOSSES = {
         lambda settings, config: "tanh output and mean squared error, as in the original design",
     ),
 }
+
+
+def registered_loss(name):
+    """The `LOSSES` entry called `name`; an unknown name is a ValueError listing the known ones."""
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}; choose one of {sorted(LOSSES)}")
+    return LOSSES[name]

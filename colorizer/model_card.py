@@ -6,9 +6,9 @@ import platform
 from pathlib import Path
 
 from .backend import keras
-from .decoders import DECODERS
+from .decoders import registered
 from .encoder import encoder_description, trainable_blocks
-from .losses import LOSSES
+from .losses import registered_loss
 
 
 def describe_machine():
@@ -81,7 +81,7 @@ def model_card(config, settings, training, metrics):
     """README.md for a weights folder, with the Hugging Face Hub's YAML metadata."""
     data = training["data"]
     folders = ", ".join(f"`{Path(folder).name}` ({count})" for folder, count in data["folders"].items())
-    loss = LOSSES[settings.loss]
+    loss = registered_loss(settings.loss)
     model, gray = metrics["model"], metrics["gray baseline"]
     return f"""---
 license: mit
@@ -105,7 +105,7 @@ Colorizes black-and-white photos in CIE Lab: the photo's own L goes in, a and b 
 {config.input_size}x{config.input_size} and are upsampled onto the photo's full-resolution L.
 
 - **Encoder:** {encoder_description(config.encoder_weights)} {encoder_training(config)}
-- **Decoder (trained, `decoder.keras`):** {DECODERS[config.decoder].description}, with a {config.head} head
+- **Decoder (trained, `decoder.keras`):** {registered(config.decoder).description}, with a {config.head} head
   ({loss.description(settings, config)}).
 - **Colour hints:** {hint_training(config)}
 - **Data:** {data['train_photos']} photos for training and {data['validation_photos']} held out for validation, from

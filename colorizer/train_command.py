@@ -14,10 +14,22 @@ import sys
 from .config import ModelConfig, TrainingSettings, add_options, from_options
 
 
+def decoder_names():
+    from .decoders import DECODERS
+
+    return sorted(DECODERS)
+
+
+def loss_names():
+    from .losses import LOSSES
+
+    return sorted(LOSSES)
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="colorizer-train", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_options(parser, TrainingSettings, "training (colorizer.config.TrainingSettings)")
-    add_options(parser, ModelConfig, "model (colorizer.config.ModelConfig)")
+    add_options(parser, TrainingSettings, "training (colorizer.config.TrainingSettings)", registries={"loss": loss_names})
+    add_options(parser, ModelConfig, "model (colorizer.config.ModelConfig)", registries={"decoder": decoder_names})
     run_options = parser.add_argument_group("run options")
     run_options.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
     run_options.add_argument(

@@ -19,13 +19,13 @@ import numpy as np
 from . import data
 from .backend import keras
 from .config import ModelConfig, TrainingSettings
-from .decoders import HINTS_INPUT, build_trained_part, cached_outputs, frozen_inputs, hint_shape
+from .decoders import HINTS_INPUT, build_trained_part, cached_outputs, frozen_inputs, hint_shape, registered
 from .encoder import build_encoder, encoder_fingerprint, feature_shapes
 from .files import write_atomically
 from .hints import sample_training_hints
 from .images import read_rgb
 from .lab import normalize_ab
-from .losses import LOSSES
+from .losses import registered_loss
 from .precision import choose_precision, describe
 from .processor import ImageProcessor
 from .progress import progress_bar
@@ -239,7 +239,7 @@ def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resum
     decoder = build_trained_part(config, precision)
     if settings.start_from and not resume:
         start_from(decoder, settings.start_from, config)
-    loss_spec = LOSSES[settings.loss]
+    loss_spec = registered_loss(settings.loss)
     train, validation = [({name: features[name] for name in frozen_inputs(config)}, ab) for features, ab in (train, validation)]
     trained = keras.Model(decoder.input, decoder.output[loss_spec.output], name=f"decoder_{loss_spec.output}")
     loss = loss_spec.build(settings, config, train[1])
@@ -300,7 +300,8 @@ def run(settings: TrainingSettings, config: ModelConfig, resume=False):
     from .model_card import model_card, training_summary
     from .pipeline import Colorizer
 
-    config = dataclasses.replace(config, head=LOSSES[settings.loss].head, encoder_weights_sha256=encoder_fingerprint(config))
+    registered(config.decoder)  # unknown names are refused now, not after the scan and the cache
+    config = dataclasses.replace(config, head=registered_loss(settings.loss).head, encoder_weights_sha256=encoder_fingerprint(config))
     if settings.output:
         check_output_folder(settings.output)  # now, not after an hour of training
     precision = choose_precision(settings.precision)

@@ -21,7 +21,7 @@ from . import hub, resources
 from .backend import keras
 from .bins import AB_BINS
 from .config import ModelConfig
-from .decoders import HINTS_INPUT, build_decoder, frozen_inputs, hint_shape
+from .decoders import HINTS_INPUT, build_decoder, frozen_inputs, hint_shape, registered
 from .encoder import ENCODER_SOURCES, encoder_fingerprint, encoder_weights_file, feature_shapes
 from .files import sha256_of
 
@@ -189,6 +189,7 @@ def load_folder(folder):
             )
     try:
         config = ModelConfig.from_dict(document["model"])
+        registered(config.decoder)
     except ValueError as error:
         raise WeightsError(f"{folder / CONFIG_FILE}: {error}") from None
     if config.encoder_weights not in ENCODER_SOURCES:  # never a path of the machine's: a file the folder lists, checked above

@@ -248,3 +248,28 @@ def test_a_run_starts_from_a_weights_folder_of_the_same_decoder(tmp_path):
     assert all(np.array_equal(a, b) for a, b in zip(saved, fine_tuned.get_layer("decoder").get_weights()))
     with pytest.raises(ValueError, match="not the same"):
         start_from(build_trained_part(dataclasses.replace(config, hints=True)), tmp_path / "pretrained", dataclasses.replace(config, hints=True))
+
+
+def test_neutral_term_adds_the_decoded_chroma_on_colourless_things():
+    """A confident colour on a gray truth costs neutral_weight x its chroma; on a coloured truth, nothing more."""
+    gray_truth, coloured_truth = np.zeros((1, 8, 8, 2), np.float32), np.full((1, 8, 8, 2), 30 / 128, np.float32)
+    red = np.zeros((1, 2, 2, len(AB_BINS)), np.float32)
+    red[..., nearest_bins(np.array([40 / 128, 30 / 128]))] = 50.0  # all mass on (40, 30): chroma 50
+    ones = np.ones(len(AB_BINS), np.float32)
+    for truth, extra in ((gray_truth, 0.2 * np.hypot(np.hypot(40, 30), 1)), (coloured_truth, 0.0)):
+        plain = float(RebalancedCrossEntropy(ones, temperature=0.38)(truth, red))
+        with_neutral = float(RebalancedCrossEntropy(ones, temperature=0.38, neutral_weight=0.2)(truth, red))
+        assert with_neutral - plain == pytest.approx(extra, rel=0.01, abs=1e-4)
+
+
+def test_unknown_registry_names_are_refused_before_any_work(tmp_path):
+    from colorizer.train_command import parse_args
+
+    with pytest.raises(ValueError, match="unknown decoder 'transformer'; choose one of"):
+        build_decoder(ModelConfig(decoder="transformer"))
+    settings = TrainingSettings(data=(str(tmp_path / "nothing"),), loss="perceptual", cache=str(tmp_path / "cache"))
+    with pytest.raises(ValueError, match="unknown loss 'perceptual'"):
+        run(settings, ModelConfig(input_size=32, encoder_weights=None))
+    assert not (tmp_path / "cache").exists()
+    with pytest.raises(SystemExit):
+        parse_args(["--data", "photos", "--decoder", "transformer"])
