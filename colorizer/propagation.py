@@ -1,9 +1,10 @@
 """Spreading colour hints through their regions, along the photo's edges.
 
 Where the user gave a colour, the model's colours are corrected to it, and the correction
-spreads to neighbouring cells as far as their lightness stays alike (Levin, Lischinski and
-Weiss 2004, "Colorization using Optimization"), fading with distance so that far regions keep
-the model's own colours. It is solved on the model's S/4 grid, the grid of the hint map and of
+spreads to neighbouring cells as far as they stay alike (Levin, Lischinski and Weiss 2004,
+"Colorization using Optimization"), fading with distance so that far regions keep the model's
+own colours. Alike means two things: lightness (an edge stops the colour) and texture (grass
+beside a smooth helmet of the same gray: the colour stops there too). It is solved on the model's S/4 grid, the grid of the hint map and of
 the classification head: one sparse linear system of (S/4)^2 unknowns, a few milliseconds.
 """
 
@@ -14,17 +15,22 @@ import scipy.sparse.linalg
 from .processor import resize_channels
 
 EDGE_SIGMA = 5.0  # lightness step (L units) across which neighbours are still e^-1/2 alike
+TEXTURE_SIGMA = 5.0  # step in texture (the standard deviation of L within a cell, L units) likewise
 REACH = 0.4  # share of the photo's width over which a correction fades to 1/e where lightness stays alike
 HINT_WEIGHT = 100.0  # pull of a hinted cell to its hint: far above the others, so it takes the hint
 
 
-def spread_hints(ab: np.ndarray, lightness: np.ndarray, hints: np.ndarray, edge_sigma: float = EDGE_SIGMA, reach: float = REACH) -> np.ndarray:
+def spread_hints(
+    ab: np.ndarray, lightness: np.ndarray, hints: np.ndarray, edge_sigma: float = EDGE_SIGMA, reach: float = REACH,
+    texture_sigma: float | None = TEXTURE_SIGMA,
+) -> np.ndarray:
     """The model's colours corrected by hints, each correction carried through its region.
 
     Minimises, over a correction field u on the hint grid (G x G cells),
     sum over neighbours i, j of w_ij (u_i - u_j)^2 + sum_i u_i^2 / (reach G)^2 + HINT_WEIGHT * sum over hinted i of
-    (u_i - (hint_i - ab_i))^2, with w_ij = exp(-(L_i - L_j)^2 / (2 edge_sigma^2)): a screened,
-    edge-aware diffusion of the hints' corrections.
+    (u_i - (hint_i - ab_i))^2, with w_ij = exp(-(L_i - L_j)^2 / (2 edge_sigma^2)) times the same
+    of the cells' texture t (the standard deviation of L within each) with texture_sigma (None: lightness
+    alone): a screened, region-aware diffusion of the hints' corrections.
 
     Parameters
     ----------
@@ -45,13 +51,16 @@ def spread_hints(ab: np.ndarray, lightness: np.ndarray, hints: np.ndarray, edge_
         return ab
     factor = ab.shape[0] // grid
     coarse_ab = ab.reshape(grid, factor, grid, factor, 2).mean(axis=(1, 3))
-    coarse_lightness = np.asarray(lightness).reshape(grid, factor, grid, factor).mean(axis=(1, 3))
+    cells_of_lightness = np.asarray(lightness, np.float32).reshape(grid, factor, grid, factor)
+    coarse_lightness = cells_of_lightness.mean(axis=(1, 3))
 
     cells = np.arange(grid * grid).reshape(grid, grid)
     first = np.concatenate([cells[:, :-1].ravel(), cells[:-1, :].ravel()])  # right and lower neighbours
     second = np.concatenate([cells[:, 1:].ravel(), cells[1:, :].ravel()])
-    steps = coarse_lightness.ravel()[first] - coarse_lightness.ravel()[second]
-    weights = np.exp(-(steps**2) / (2 * edge_sigma**2))
+    alike = [(coarse_lightness.ravel(), edge_sigma)]
+    if texture_sigma:
+        alike.append((cells_of_lightness.std(axis=(1, 3)).ravel(), texture_sigma))
+    weights = np.exp(-sum((values[first] - values[second]) ** 2 / (2 * sigma**2) for values, sigma in alike))
     affinity = scipy.sparse.coo_matrix(
         (np.concatenate([weights, weights]), (np.concatenate([first, second]), np.concatenate([second, first]))),
         shape=(grid * grid,) * 2,

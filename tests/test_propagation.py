@@ -47,3 +47,17 @@ def test_the_correction_is_what_the_model_missed():
     ab[..., 0] = 0.4  # the model already said this colour: a hint of it changes nothing
     result = spread_hints(ab, np.full((SIZE, SIZE), 50.0), hint_at(3, 3, (0.4, 0.0)))
     assert np.allclose(result, ab, atol=1e-4)
+
+
+def test_a_hint_on_texture_stops_where_a_smooth_thing_of_the_same_gray_begins():
+    """Grass beside a helmet of the same mean lightness: no edge in L, but the texture changes."""
+    rng = np.random.default_rng(0)
+    lightness = np.full((SIZE, SIZE), 50.0)
+    lightness[:, : SIZE // 2] += rng.choice([-12.0, 12.0], (SIZE, SIZE // 2))  # textured left half, same mean
+    ab = np.zeros((SIZE, SIZE, 2), np.float32)
+    hints = hint_at(8, 2, (0.5, 0.2))
+    with_texture = spread_hints(ab, lightness, hints)
+    lightness_only = spread_hints(ab, lightness, hints, texture_sigma=None)
+    far_side = (slice(None), slice(SIZE // 2 + 8, None))  # the smooth half, away from the boundary
+    assert np.abs(with_texture[far_side]).mean() < 0.5 * np.abs(lightness_only[far_side]).mean()
+    assert at_cell(with_texture, 8, 5)[0] > 0.15  # the textured region itself still takes the colour (0.5 at the hint)
