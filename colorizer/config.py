@@ -46,6 +46,9 @@ class ModelConfig:
     )
     encoder_weights_sha256: str | None = None  # recorded at training time: the encoder it was trained with
     chroma_gain: float = 1.0  # how much the predicted chroma is scaled at strength 1.0: set per model by measurement
+    # Pixels of the model's input given to a mirrored border around the photo in use (not in training): the frame's edge is
+    # then inside the picture the model sees, where zero padding does not colour it; for models that do not read hints
+    frame_margin: int = 8
     encoder_trainable: int = option(
         0, "VGG16 blocks fine-tuned with the decoder, from the top: 0 (frozen encoder, the reference), 1 (block 5) "
         "or 2 (blocks 4 and 5)", choices=[0, 1, 2],
@@ -64,6 +67,8 @@ class ModelConfig:
             raise ValueError(f"temperature must be positive, not {self.temperature}")
         if self.hints and self.decoder != "unet":
             raise ValueError(f"only the unet decoder reads hints, not {self.decoder!r}")
+        if not 0 <= self.frame_margin <= self.input_size // 4:
+            raise ValueError(f"frame_margin must lie from 0 to a quarter of input_size, not {self.frame_margin}")
         if not 0 < self.chroma_gain <= MAX_STRENGTH:
             raise ValueError(f"chroma_gain must lie in (0, {MAX_STRENGTH}], not {self.chroma_gain}")
 

@@ -67,7 +67,7 @@ class Colorizer:
 
     def __init__(self, encoder, decoder, config: ModelConfig, info=None, source="untrained", precision="float32"):
         self.encoder, self.decoder, self.config = encoder, decoder, config
-        self.processor = ImageProcessor(config.input_size)
+        self.processor = ImageProcessor(config.input_size, 0 if config.hints else config.frame_margin)
         self.info = info or {}
         self.source = source
         self.precision = precision
@@ -139,7 +139,8 @@ class Colorizer:
             photos = [load_photo(image) for image in images[start : start + batch_size]]
             lightness = np.stack([self.processor.preprocess(photo) for photo in photos])
             if not self.trained_with_hints:
-                ab_batch, features = self.predict_ab(lightness), [None] * len(photos)
+                framed = np.stack([self.processor.framed(photo) for photo in photos])
+                ab_batch, features = [self.processor.unframed(ab) for ab in self.predict_ab(framed)], [None] * len(photos)
             else:  # the encoder's features are kept: hints run the decoder again, not VGG16
                 encoded = self.encoder.predict_on_batch(lightness)
                 features = [{name: value[index : index + 1] for name, value in encoded.items()} for index in range(len(photos))]

@@ -23,15 +23,34 @@ class ImageProcessor:
     ----------
     input_size : int
         The model's square input side S.
+    frame_margin : int
+        Pixels of the model's input, on each side, given to a mirrored border around the photo
+        (`framed`), whose colour `unframed` cuts away again. Training sees whole frames.
     """
 
     input_size: int
+    frame_margin: int = 0
 
     RECIPE = "L* at full size, then bilinear resize; ab likewise"  # part of the feature cache's key
 
     def preprocess(self, photo: Photo) -> np.ndarray:
         """The model's input: the photo's L (0..100) resized to S x S, shape (S, S, 1), float32."""
         return resize_channel(photo.lightness, (self.input_size, self.input_size))[:, :, None]
+
+    def framed(self, photo: Photo) -> np.ndarray:
+        """The model's input with the frame margin: L resized to S - 2m a side, mirrored out to S x S, shape (S, S, 1)."""
+        margin = self.frame_margin
+        if not margin:
+            return self.preprocess(photo)
+        inner = self.input_size - 2 * margin
+        return np.pad(resize_channel(photo.lightness, (inner, inner)), margin, mode="reflect")[:, :, None]
+
+    def unframed(self, ab: np.ndarray) -> np.ndarray:
+        """The model's ab for `framed`'s input without the margin, resized back to S x S: the photo's own."""
+        margin = self.frame_margin
+        if not margin:
+            return ab
+        return resize_channels(ab[margin:-margin, margin:-margin], (self.input_size, self.input_size))
 
     def postprocess(self, photo: Photo, ab_normalized: np.ndarray, chroma_gain: float = 1.0) -> np.ndarray:
         """The photo's own full-resolution L joined with the predicted ab (S x S x 2, in [-1, 1]) upsampled to its size.
