@@ -57,11 +57,27 @@ def colour(colorizer, source, destination, steady):
     return info.frames / (time.perf_counter() - start)
 
 
+def write_strip(path, truth, photo_path_film, film_path_film, frames=(0, 9, 19, 29), width=240):
+    """Rows of frames: gray, the photo path (each frame alone), the film path (colour carried), the truth."""
+    photo_frames, film_frames = list(read_frames(photo_path_film)), list(read_frames(film_path_film))
+    rows = [[gray(truth[index]) for index in frames], [photo_frames[index] for index in frames],
+            [film_frames[index] for index in frames], [truth[index] for index in frames]]
+    height = round(width * truth[0].shape[0] / truth[0].shape[1])
+    sheet = Image.new("RGB", (width * len(frames), height * len(rows)), "white")
+    for row, images in enumerate(rows):
+        for column, image in enumerate(images):
+            sheet.paste(Image.fromarray(image).resize((width, height), Image.BICUBIC), (column * width, row * height))
+    sheet.save(path, quality=88)
+    print(f"wrote {path}: frames {', '.join(map(str, frames))}; rows: gray, each frame alone, colour carried along the motion, truth")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None, help="weights folder (default: the shipped model)")
     parser.add_argument("--clips", type=Path, default=SHARED_CLIPS, help="folder of clips, one folder of JPEG frames each")
     parser.add_argument("--long-film-seconds", type=float, default=600, help="length of the 720p film for the memory check (0: skip)")
+    parser.add_argument("--strip", type=Path, default=None, help="write a strip of frames (gray, photo path, film path, truth) here")
+    parser.add_argument("--strip-clip", default="dog", help="the clip the strip shows (default: %(default)s)")
     args = parser.parse_args()
     if not args.clips.is_dir():
         raise SystemExit(f"{args.clips} not found: the clips come with ../shared/data (see its README)")
@@ -84,6 +100,8 @@ def main():
             measured[steady] = {**film_measures(zip(read_frames(work / f"{clip.name}-{steady}.mp4"), truth)), "fps": fps}
         film, photo = measured[True], measured[False]
         rows.append(measured)
+        if args.strip and clip.name == args.strip_clip:
+            write_strip(args.strip, truth, work / f"{clip.name}-False.mp4", work / f"{clip.name}-True.mp4")
         print(
             f"| {clip.name} | {film['flicker']:.3f} | {photo['flicker']:.3f} | {film['flicker'] / photo['flicker']:.2f}x "
             f"| {film['truth_flicker']:.3f} | {film['ciede2000']:.2f} / {photo['ciede2000']:.2f} "

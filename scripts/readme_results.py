@@ -1,0 +1,139 @@
+"""The README's results: its tables, contact sheets and before/after figure, measured again (needs ../shared/data).
+
+    python scripts/readme_results.py --model shipped=weights [LABEL=FOLDER ...]
+
+Measures every model on the test sets (full resolution) and on the training folders' held-out
+photos per category, then rewrites the README between its `<!-- results -->` and
+`<!-- /results -->` markers (the tables and what each target reached), and writes
+docs/contact_sheet.png (the test sets' first photos), docs/contact_sheet_categories.jpg (one
+held-out photo per category) and docs/before_after.jpg (kodim23, kodim03 and scikit-image's
+astronaut and rocket: gray, each model, truth). The first model is the one the targets are for.
+"""
+
+import argparse
+import re
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from skimage import data as skimage_data
+
+from colorizer.evaluate import (
+    GRAY_BASELINE,
+    TRUTH,
+    combine,
+    contact_sheet,
+    evaluate,
+    find_sets,
+    held_out_sets,
+    load_models,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+TRAINING_FOLDERS = [SHARED / "train" / name for name in ("general", "landscapes", "flowers")]
+# issue 21's targets: (metric, how a value meets it given the gray baseline's, the target in words)
+TARGETS = {
+    "chroma_ratio": (lambda value, gray: value >= 0.65, ">= 0.65"),
+    "false_colour": (lambda value, gray: value <= 3.0, "<= 3.0"),
+    "green_recall": (lambda value, gray: value >= 0.5, ">= 0.5"),
+    "border_excess": (lambda value, gray: value <= 0.05, "<= 0.05"),
+    "ciede2000": (lambda value, gray: value <= 0.93 * gray, "<= 0.93x gray"),
+    "psnr": (lambda value, gray: value >= gray + 0.3, ">= gray + 0.3 dB"),
+}
+COLUMNS = ("psnr", "ciede2000", "chroma_ratio", "false_colour", "green_recall", "border_excess")
+HEADINGS = "| PSNR (dB) | CIEDE2000 | chroma ratio | false colour | green recall | border excess |"
+FORMATS = {"psnr": "{:.2f}", "ciede2000": "{:.2f}", "chroma_ratio": "{:.3f}", "false_colour": "{:.2f}", "green_recall": "{:.3f}", "border_excess": "{:.3f}"}
+FIGURE_PHOTOS = {"kodim23": SHARED / "test" / "kodak24" / "kodim23.png", "kodim03": SHARED / "test" / "kodak24" / "kodim03.png"}
+
+
+def cell(metric, value, gray=None, mark=False):
+    text = FORMATS[metric].format(value)
+    if mark and metric in TARGETS and gray is not None:
+        text += " ✓" if TARGETS[metric][0](value, gray) else " ✗"
+    return text
+
+
+def test_set_table(results, first):
+    lines = ["| set | model " + HEADINGS, "|---|---" + "|---" * len(COLUMNS) + "|"]
+    for set_name, table in results.items():
+        gray = table[GRAY_BASELINE]
+        for name, metrics in table.items():
+            if name in (TRUTH, "_photos"):
+                continue
+            shown = f"**{name}**" if name == first else name
+            lines.append(f"| {set_name} | {shown} | " + " | ".join(cell(m, metrics[m], gray[m], name == first) for m in COLUMNS) + " |")
+    targets = " | ".join(TARGETS[metric][1] for metric in COLUMNS)
+    lines.append(f"| | target | {targets} |")
+    return "\n".join(lines)
+
+
+def category_table(results, names):
+    header = "| category | photos | CIEDE2000: gray | " + " | ".join(names) + " | green recall: " + " | ".join(names) + " | chroma ratio: " + " | ".join(names) + " |"
+    lines = [header, "|---|---|---" + "|---" * 3 * len(names) + "|"]
+    for category, table in results.items():
+        values = [table[GRAY_BASELINE]["ciede2000"]] + [table[name]["ciede2000"] for name in names]
+        greens = [table[name]["green_recall"] for name in names]
+        chromas = [table[name]["chroma_ratio"] for name in names]
+        lines.append(
+            f"| {category} | {table['_photos']} | " + " | ".join(f"{value:.2f}" for value in values) + " | "
+            + " | ".join("-" if np.isnan(value) else f"{value:.2f}" for value in greens) + " | "
+            + " | ".join(f"{value:.2f}" for value in chromas) + " |"
+        )
+    return "\n".join(lines)
+
+
+def before_after(models, path, thumb=256):
+    """Gray, each model and the truth for the photos viewers named (kodim23, kodim03, astronaut, rocket)."""
+    from colorizer import lab
+
+    truths = {name: np.asarray(Image.open(file).convert("RGB")) for name, file in FIGURE_PHOTOS.items() if file.is_file()}
+    truths["astronaut"], truths["rocket"] = skimage_data.astronaut(), skimage_data.rocket()
+    rows = []
+    for truth in truths.values():
+        lightness = lab.lightness(truth)
+        row = {GRAY_BASELINE: lab.lab_to_srgb(lightness, np.zeros(lightness.shape + (2,), np.float32)), TRUTH: truth}
+        row.update({name: np.asarray(model.colorize(truth)) for name, model in models.items()})
+        rows.append(row)
+    contact_sheet({"figure": rows}, [GRAY_BASELINE, *models, TRUTH], thumb=thumb).save(path, quality=88)
+
+
+def replace_between_markers(text, block):
+    pattern = re.compile(r"(<!-- results -->\n).*?(\n<!-- /results -->)", re.DOTALL)
+    if not pattern.search(text):
+        raise SystemExit("README.md has no <!-- results --> ... <!-- /results --> markers")
+    return pattern.sub(lambda match: match.group(1) + block + match.group(2), text)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", nargs="+", default=["shipped=weights"], metavar="LABEL=FOLDER", help="models; the first is the one shipped")
+    parser.add_argument("--precision", default="float32", help="what the models compute in (default: float32, the reference)")
+    args = parser.parse_args()
+    if not SHARED.is_dir():
+        raise SystemExit(f"{SHARED} not found: the test sets and training folders come with ../shared/data")
+    models = load_models(args.model, args.precision)
+    names = list(models)
+    tests, examples = evaluate(models, find_sets([SHARED / "test"]), ("full",), keep=3)
+    contact_sheet(examples, [GRAY_BASELINE, *names, TRUTH]).save(ROOT / "docs" / "contact_sheet.png")
+    categories, category_examples = evaluate(models, held_out_sets(TRAINING_FOLDERS), ("full",), keep=1)
+    categories = categories["full"]
+    categories["all categories"] = combine(list(categories.values()))
+    contact_sheet(category_examples, [GRAY_BASELINE, *names, TRUTH], thumb=160).save(ROOT / "docs" / "contact_sheet_categories.jpg", quality=85)
+    before_after(models, ROOT / "docs" / "before_after.jpg")
+    block = (
+        f"Measured by `python scripts/readme_results.py --model {' '.join(args.model)}` (full resolution, {args.precision}; "
+        "✓ and ✗: issue 21's targets for the shipped model).\n\n"
+        + test_set_table(tests["full"], names[0])
+        + "\n\n**By kind of photo**, on the photos held out from training (the three training folders' validation split; "
+        "categories from the data's manifests; green recall leaves out photos with few greens):\n\n"
+        + category_table(categories, names)
+    )
+    readme = ROOT / "README.md"
+    readme.write_text(replace_between_markers(readme.read_text(), block))
+    print(block)
+    print("wrote README.md's results, docs/contact_sheet.png, docs/contact_sheet_categories.jpg, docs/before_after.jpg")
+
+
+if __name__ == "__main__":
+    main()
