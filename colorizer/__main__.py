@@ -33,7 +33,7 @@ def parse_args(argv=None):
         help="image files (jpg, png, webp, tiff, bmp, gif), films (mp4, mov, mkv, webm, avi) or folders, searched recursively",
     )
     parser.add_argument(
-        "-o", "--output", required=True, type=Path, metavar="DIR",
+        "-o", "--output", required=True, metavar="DIR",
         help="folder for the colour photos; a folder's sub-folders are mirrored inside it",
     )
     parser.add_argument(
@@ -74,6 +74,11 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--overwrite", action="store_true", help="replace results that already exist in the output folder (default: skip them)"
+    )
+    parser.add_argument(
+        "--ray", metavar="ADDRESS", default=None,
+        help="colorize the photos on a Ray cluster (auto, HOST:PORT or ray://HOST:10001): the same files, made by its "
+        'workers; inputs and output may also be s3:// or gs:// URIs. Photos only, no --hints. Needs pip install "colorizer[ray]"',
     )
     return parser.parse_args(argv)
 
@@ -127,11 +132,12 @@ def usage_error(args, files):
         return f"--quality must lie between 1 and 95, not {args.quality}"
     if not 0 <= args.video_quality <= 51:
         return f"--video-quality must lie between 0 and 51, not {args.video_quality}"
-    if args.output.exists() and not args.output.is_dir():
-        return f"--output {args.output} is a file; give a folder"
-    if any(Path(given).is_dir() and Path(given).resolve() == args.output.resolve() for given in args.inputs):
-        return (f"--output {args.output} is also an input folder: each run would colorize the last run's results again; "
-                f"choose another folder (one inside it, such as {args.output / 'coloured'}, is skipped as input)")
+    output = Path(args.output)  # (an s3:// or gs:// output, with --ray, is the cluster's to check)
+    if "://" not in str(args.output) and output.exists() and not output.is_dir():
+        return f"--output {output} is a file; give a folder"
+    if any(Path(given).is_dir() and Path(given).resolve() == output.resolve() for given in args.inputs):
+        return (f"--output {output} is also an input folder: each run would colorize the last run's results again; "
+                f"choose another folder (one inside it, such as {output / 'coloured'}, is skipped as input)")
     if args.hints is not None:
         if len(files) != 1:
             return f"--hints: give one photo with --hints, not {len(files)}"
@@ -158,6 +164,9 @@ def media_size(path):
 
 
 def colorize_command(args):
+    if args.ray:
+        return cluster_command(args)
+    args.output = Path(args.output)
     files, missing = images.find_images(args.inputs, exclude=[args.output], suffixes=IMAGE_SUFFIXES + VIDEO_SUFFIXES)
     failures = [(path, "no such file or folder") for path in missing]
     if not files:
@@ -212,6 +221,41 @@ def colorize_command(args):
     if failures:
         print(f"{len(failures)} file(s) could not be colorized", file=sys.stderr)
     return 1 if failures else 0
+
+
+def cluster_command(args):
+    """`--ray`: the photos listed, colorized and written by the cluster's workers; the same report as on one machine."""
+    problem = "--hints is for one photo on this machine, not with --ray" if args.hints is not None else usage_error(args, [])
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    from . import cluster
+
+    try:
+        cluster.import_ray()
+    except ImportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"Colorizing on the Ray cluster at {args.ray}; {describe(args.precision)} (on each worker)", flush=True)
+    with progress_bar(desc="Colorizing", unit="photo", log_every_s=PROGRESS_LOG_S) as bar:
+        rows = cluster.run(
+            args.ray, args.inputs, args.output, model=args.model, revision=args.revision, precision=args.precision,
+            strength=args.strength, output_format=args.format, quality=args.quality, overwrite=args.overwrite, progress=bar.update,
+        )
+    outcomes = [row["outcome"] for row in rows]
+    for row in rows:
+        if row["note"] and row["outcome"] == "written":
+            print(f"note: {row['note']}", file=sys.stderr)
+    skipped = outcomes.count("skipped")
+    print(f"Wrote {outcomes.count('written')} colour photo(s) to {args.output}" + (f"; skipped {skipped} that exist (--overwrite)" if skipped else ""))
+    failures = [row for row in rows if row["outcome"] == "failed"]
+    for row in failures:
+        print(f"error: {row['source']}: {row['reason']}", file=sys.stderr)
+    if failures:
+        print(f"{len(failures)} file(s) could not be colorized", file=sys.stderr)
+    if not rows:
+        print("error: no images found in the given paths", file=sys.stderr)
+    return 1 if failures or not rows else 0
 
 
 def colorize_one(colorizer, args, file, target, note):

@@ -1,0 +1,183 @@
+"""`colorize --ray ADDRESS`: the same photos, names and files as on one machine, the work done by a Ray cluster.
+
+The driver only connects and reports. A Ray task on a worker lists the inputs (local or shared
+paths, or object stores pyarrow reaches: s3://, gs://) and decides every output name up front by
+the rule the single-machine command uses (`a.png`, `a (2).png`); the plan becomes a Ray Data
+dataset without passing through the driver; an actor pool (one model per actor, sized to the
+cluster's CPUs or GPUs) reads, colorizes and writes each photo and returns one small row: its
+outcome. An output that exists is skipped, so a crashed job is resumed by running it again; a
+local output is written under a temporary name and renamed, an object store's appears whole
+when its upload ends; a photo retried after a worker died is written again to the same name.
+Imported only when `--ray` is given (`pip install "colorizer[ray]"`).
+"""
+
+import io
+import logging
+import os
+import posixpath
+import tempfile
+import warnings
+from pathlib import Path, PurePosixPath
+
+from .files import fit_file_name, free_name
+from .images import IMAGE_SUFFIXES
+from .outputs import OUTPUT_FORMATS
+
+INSTALL_HINT = 'colorize --ray needs Ray Data: pip install "colorizer[ray]"'
+BATCH = 8  # photos an actor colorizes per call: the model's batch, and what a dead worker's retry repeats at most
+STATUS_FIELDS = ("source", "target", "outcome", "reason", "note")
+
+
+def import_ray():
+    """Ray and Ray Data, or an ImportError whose message says how to install them."""
+    try:
+        import ray
+        import ray.data  # Ray Data is a separate extra of Ray
+    except ImportError:
+        raise ImportError(INSTALL_HINT) from None
+    return ray
+
+
+def filesystem(location):
+    """(pyarrow filesystem, path within it) of a local path or a URI such as s3://bucket/photos."""
+    from pyarrow import fs
+
+    if "://" not in str(location):
+        return fs.LocalFileSystem(), os.path.abspath(location)
+    return fs.FileSystem.from_uri(str(location))
+
+
+def uri(location, path):
+    """`path` (within `location`'s filesystem) written the way `location` is: a plain path, or scheme://path."""
+    scheme = str(location).split("://", 1)[0] + "://" if "://" in str(location) else ""
+    return f"{scheme}{path}"
+
+
+def plan(inputs, output, suffix):
+    """[(source, target, note)] for every photo under `inputs`, named as the single-machine command names them.
+
+    Runs on a worker. Folders are listed recursively (an output folder inside an input folder is
+    not); sub-folders are mirrored under `output`; a taken name becomes "a (2).png".
+    """
+    from pyarrow.fs import FileSelector, FileType
+
+    _, out_root = filesystem(output)
+    out_prefix = out_root.rstrip("/") + "/"
+    found = []
+    for given in inputs:
+        in_fs, root = filesystem(given)
+        info = in_fs.get_file_info(root)
+        if info.type == FileType.Directory:
+            entries = sorted(in_fs.get_file_info(FileSelector(root, recursive=True)), key=lambda entry: entry.path)
+            found.extend(
+                (uri(given, entry.path), PurePosixPath(posixpath.relpath(entry.path, root))) for entry in entries
+                if entry.type == FileType.File and posixpath.splitext(entry.path)[1].lower() in IMAGE_SUFFIXES
+                and not entry.path.startswith(out_prefix)  # an output folder inside an input folder is not searched
+            )
+        elif info.type == FileType.File:
+            found.append((uri(given, root), PurePosixPath(posixpath.basename(root))))
+    taken = {filesystem(source)[1] for source, _ in found}
+    steps = []
+    for source, relative in found:
+        folder = PurePosixPath(out_root) / relative.parent
+        target = free_name(folder, relative.stem, suffix, taken=lambda path: str(path) in taken)
+        taken.add(str(target))
+        wanted = folder / fit_file_name(relative.stem, suffix)
+        note = None if str(target) == str(wanted) else f"{source} is written as {target.name}: {wanted.name} was taken"
+        steps.append((source, uri(output, str(target)), note))
+    return steps
+
+
+class ColorizeActor:
+    """One model per actor; each call colorizes a batch of the plan into its targets and returns their outcomes."""
+
+    def __init__(self, model, revision, precision, strength, output_format, quality, overwrite):
+        from .pipeline import Colorizer
+
+        self.colorizer = Colorizer.from_pretrained(model, revision=revision, precision=precision)
+        self.strength, self.format, self.quality, self.overwrite = strength, output_format, quality, overwrite
+
+    def __call__(self, batch):
+        rows = {name: [] for name in STATUS_FIELDS}
+        for source, target, note in zip(batch["source"], batch["target"], batch["note"]):
+            outcome, reason = self.colorize_one(str(source), str(target))
+            for name, value in zip(STATUS_FIELDS, (source, target, outcome, reason, note or "")):
+                rows[name].append(value)
+        return rows
+
+    def colorize_one(self, source, target):
+        """("written" | "skipped" | "failed", reason)."""
+        from .images import ImageError
+
+        target_fs, target_path = filesystem(target)
+        if not self.overwrite and target_fs.get_file_info(target_path).type.name != "NotFound":
+            return "skipped", ""
+        try:
+            source_fs, source_path = filesystem(source)
+            with source_fs.open_input_file(source_path) as file:
+                photo = io.BytesIO(file.read())
+            photo.name = posixpath.basename(source_path)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # metadata a format cannot hold is dropped, as on one machine
+                if "://" not in target:  # a local or shared folder: written under a temporary name, then renamed
+                    self.colorizer.colorize_to_file(photo, target, self.strength, self.format, self.quality)
+                else:  # an object store: the finished file is uploaded; the object appears whole
+                    with tempfile.TemporaryDirectory() as folder:
+                        local = self.colorizer.colorize_to_file(photo, Path(folder) / "result", self.strength, self.format, self.quality)
+                        target_fs.create_dir(posixpath.dirname(target_path), recursive=True)
+                        with target_fs.open_output_stream(target_path) as out:
+                            out.write(local.read_bytes())
+        except ImageError as error:
+            return "failed", str(error).removeprefix(f"{posixpath.basename(source)}: ")
+        except Exception as error:  # noqa: BLE001 (one photo's surprise must not stop the others)
+            return "failed", f"could not be colorized ({type(error).__name__}: {error})"
+        return "written", ""
+
+
+def run(address, inputs, output, *, model=None, revision=None, precision="auto", strength=1.0, output_format="png",
+        quality=90, overwrite=False, progress=None):
+    """Colorize every photo under `inputs` into `output` on the Ray cluster at `address`; returns the status rows.
+
+    `progress(count)` is called as outcomes arrive.
+    """
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # Ray's C++ core logs notes about its own internals as errors
+    ray = import_ray()
+    inputs = [str(path) if "://" in str(path) else os.path.abspath(path) for path in inputs]  # the workers' folders are not ours
+    output = str(output) if "://" in str(output) else os.path.abspath(output)
+    ray.init(address=address, logging_level="ERROR", log_to_driver=False,
+             runtime_env={"env_vars": {"COLORIZER_VERBOSE": os.environ.get("COLORIZER_VERBOSE", "")}})
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    ray.data.DataContext.get_current().enable_progress_bars = False  # our own bar counts photos; Ray Data's would print beside it
+    try:
+        resources = ray.cluster_resources()
+        suffix = OUTPUT_FORMATS[output_format]
+        dataset = ray.data.from_arrow_refs([ray.remote(_plan_table).remote(inputs, output, suffix)])
+        gpus = int(resources.get("GPU", 0))
+        actors = max(1, gpus or int(resources.get("CPU", 1)))
+        settings = {
+            "model": model, "revision": revision, "precision": precision, "strength": strength, "output_format": output_format,
+            "quality": quality, "overwrite": overwrite,
+        }
+        statuses = dataset.map_batches(  # Ray Data restarts a dead actor and retries its batch (max_restarts -1 by default)
+            ColorizeActor, fn_constructor_kwargs=settings, batch_size=BATCH, compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors),
+            num_gpus=1 if gpus else 0, num_cpus=0 if gpus else 1, batch_format="numpy",
+        )
+        rows = []
+        for batch in statuses.iter_batches(batch_size=BATCH, batch_format="numpy"):
+            count = len(batch["source"])
+            rows.extend(dict(zip(STATUS_FIELDS, values)) for values in zip(*(batch[name].tolist() for name in STATUS_FIELDS)))
+            if progress:
+                progress(count)
+        return rows
+    finally:
+        ray.shutdown()
+
+
+def _plan_table(inputs, output, suffix):
+    """`plan` as an Arrow table (on a worker: the listing never passes through the driver)."""
+    import pyarrow
+
+    steps = plan(inputs, output, suffix)
+    return pyarrow.table({
+        "source": [step[0] for step in steps], "target": [step[1] for step in steps], "note": [step[2] or "" for step in steps],
+    })
