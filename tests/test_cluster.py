@@ -55,11 +55,11 @@ def ray_head(tmp_path):
     pytest.importorskip("ray.data", reason="the cluster tests need Ray Data: pip install 'colorizer[ray]'")
     port = free_port()
     ray = Path(sys.executable).with_name("ray")
+    log = (tmp_path / "head.log").open("w")
     head = subprocess.Popen(
         [str(ray), "start", "--head", "--num-cpus", "2", "--port", str(port), "--block", "--include-dashboard=false",
          "--object-store-memory", str(200 * 2**20), "--disable-usage-stats"],
-        stdout=open(tmp_path / "head.log", "w"), stderr=subprocess.STDOUT, start_new_session=True,
-        env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"},
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"},
     )
     try:
         deadline = time.monotonic() + 90
@@ -79,18 +79,19 @@ def ray_head(tmp_path):
         except ProcessLookupError:
             pass
         head.wait(timeout=30)
+        log.close()
 
 
 def colorize_on(address, inputs, output, model):
     return subprocess.run(
         [sys.executable, "-m", "colorizer", *map(str, inputs), "--output", str(output), "--model", str(model), "--ray", address],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=600, check=False,
     )
 
 
 def worker_pids():
     """The Ray workers running our actors, by their process title."""
-    found = subprocess.run(["pgrep", "-f", "ColorizeActor"], capture_output=True, text=True).stdout.split()
+    found = subprocess.run(["pgrep", "-f", "ColorizeActor"], capture_output=True, text=True, check=False).stdout.split()
     return [int(pid) for pid in found]
 
 
