@@ -166,7 +166,10 @@ def one_photo_tab(handler, strength, output_format):
     }
     painted_stroke = editor.input(handler.repaint, **paint, trigger_mode="always_last")
     # The handle moves aside, so that a stroke anywhere shows its colour at once (it stayed in the middle).
-    painted_stroke.success(lambda: gr.ImageSlider(slider_position=PAINTED_HANDLE), outputs=slider, api_visibility="private")
+    # On a phone the result lies below the paint box: it is brought into view, as after an upload.
+    painted_stroke.success(
+        lambda: gr.ImageSlider(slider_position=PAINTED_HANDLE), outputs=slider, js=SCROLL_TO_RESULT, api_visibility="private"
+    )
     editor.clear(handler.restore_paint_box, inputs=painted, outputs=editor, api_visibility="private")
     for setting in (strength.input, output_format.input):  # the strokes stay; a typed strength counts at once, no Enter or blur needed
         setting(handler.paint, **paint, trigger_mode="always_last")

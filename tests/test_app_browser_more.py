@@ -1,0 +1,57 @@
+"""The page in a real browser, continued: a film dropped on the Film tab; on a phone, a stroke brings the result into view."""
+
+import urllib.request
+
+import pytest
+from films import moving_square, write_film
+from test_app import (  # the same app and browser helpers as the first browser tests
+    ROOT,
+    SAUCER_STROKE,
+    VIEWPORTS,
+    colour_the_coffee_example,
+    needs_chromium,
+    paint_stroke,
+    shipped_app,  # noqa: F401 (a fixture)
+    wait_for_new_download,
+)
+
+from colorizer.video.io import probe, read_frames
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_browser_a_film_dropped_on_the_film_tab_comes_back_in_colour_with_its_sound(shipped_app, tmp_path):  # noqa: F811
+    url, browser = shipped_app
+    frames, _ = moving_square(20, width=320, height=240, side=60, step=(4, 2))
+    film = write_film(tmp_path / "reel.mp4", frames, tone=True)
+    page = browser.new_page(**VIEWPORTS["desktop"])
+    page.goto(url)
+    page.get_by_role("tab", name="Film").click()
+    page.locator("#film input[type=file]").set_input_files(str(film))
+    video = page.locator("#film-result video[src]").first
+    video.wait_for(timeout=120_000)
+    coloured = tmp_path / "coloured.mp4"
+    with urllib.request.urlopen(video.get_attribute("src")) as response:
+        coloured.write_bytes(response.read())
+    info = probe(coloured)
+    assert (info.width, info.height, info.audio) == (320, 240, True)
+    assert len(list(read_frames(coloured))) == 20
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ROOT / "results" / "app_film_desktop.png"))
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_browser_on_a_phone_a_stroke_brings_the_result_into_view(shipped_app):  # noqa: F811
+    """The result lies below the paint box on a narrow screen: after a stroke the page scrolls to it."""
+    url, browser = shipped_app
+    page = browser.new_page(**VIEWPORTS["phone"])
+    page.goto(url)
+    link = colour_the_coffee_example(page)
+    automatic_href = link.get_attribute("href")
+    page.get_by_role("tab", name="Paint colours").click()
+    paint_stroke(page, "#paint", SAUCER_STROKE, photo_size=(600, 400))
+    wait_for_new_download(page, automatic_href)
+    page.wait_for_timeout(1500)  # the smooth scroll
+    top = page.evaluate("document.getElementById('result').getBoundingClientRect().top")
+    assert 0 <= top < VIEWPORTS["phone"]["viewport"]["height"] / 2
