@@ -94,6 +94,7 @@ class ColorizeActor:
     def __init__(self, model, revision, precision, strength, output_format, quality, overwrite):
         from .pipeline import Colorizer
 
+        _use_only_assigned_cpus()
         self.colorizer = Colorizer.from_pretrained(model, revision=revision, precision=precision)
         self.strength, self.format, self.quality, self.overwrite = strength, output_format, quality, overwrite
 
@@ -132,6 +133,20 @@ class ColorizeActor:
         except Exception as error:  # noqa: BLE001 (one photo's surprise must not stop the others)
             return "failed", f"could not be colorized ({type(error).__name__}: {error})"
         return "written", ""
+
+
+def _use_only_assigned_cpus():
+    """TensorFlow sizes its thread pools to the whole machine; an actor given one CPU of it keeps to one."""
+    import ray
+
+    from .backend import keras
+
+    cpus = max(1, round(ray.get_runtime_context().get_assigned_resources().get("CPU", 1)))
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(cpus)
+        tf.config.threading.set_inter_op_parallelism_threads(cpus)
 
 
 def run(address, inputs, output, *, model=None, revision=None, precision="auto", strength=1.0, output_format="png",
