@@ -9,6 +9,7 @@ from . import images, outputs
 from .config import DEFAULT_STRENGTH, check_strength
 from .files import fit_file_name, free_name
 from .images import IMAGE_SUFFIXES, MAX_PIXELS, ImageError
+from .interrupts import starting
 from .outputs import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS
 from .precision import DEFAULT_PRECISION, PRECISIONS, describe
 from .progress import progress_bar
@@ -189,17 +190,18 @@ def colorize_command(args):
         print(f"error: cannot create the output folder {args.output}: {error.strerror or error}", file=sys.stderr)
         return 2
 
-    from .pipeline import Colorizer  # imports TensorFlow: after the cheap checks above
-    from .weights import WeightsError
+    with starting():
+        from .pipeline import Colorizer  # imports TensorFlow: after the cheap checks above
+        from .weights import WeightsError
 
-    try:
-        colorizer = Colorizer.from_pretrained(args.model, revision=args.revision, precision=args.precision)
-    except (WeightsError, FileNotFoundError) as error:
-        print(f"error: cannot load the model: {error}", file=sys.stderr)
-        return 1
-    except Exception as error:  # noqa: BLE001 (a damaged or hostile model folder: a message, not a traceback)
-        print(f"error: cannot load the model: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
+        try:
+            colorizer = Colorizer.from_pretrained(args.model, revision=args.revision, precision=args.precision)
+        except (WeightsError, FileNotFoundError) as error:
+            print(f"error: cannot load the model: {error}", file=sys.stderr)
+            return 1
+        except Exception as error:  # noqa: BLE001 (a damaged or hostile model folder: a message, not a traceback)
+            print(f"error: cannot load the model: {type(error).__name__}: {error}", file=sys.stderr)
+            return 1
     print(f"Colorizing with {colorizer.source}; {describe(args.precision)}", flush=True)
 
     written = 0

@@ -12,6 +12,7 @@ import socket
 import sys
 
 from .config import DEFAULT_PORT
+from .interrupts import starting
 from .precision import DEFAULT_PRECISION, PRECISIONS
 
 
@@ -56,8 +57,8 @@ def main(argv=None):
               f"or none to take {DEFAULT_PORT} or the next free one", file=sys.stderr)
         return 2
     try:
-        from .web import launch
-
+        with starting("stopped"):  # importing Gradio and TensorFlow; web.launch guards the model's loading the same way
+            from .web import launch
         launch(args.model, server_name=args.host, server_port=args.port, precision=args.precision)
     except KeyboardInterrupt:
         print("\nstopped", file=sys.stderr)

@@ -18,10 +18,10 @@ import numpy as np
 
 from . import data
 from .backend import keras
+from .checkpoints import Checkpoint, check_new_run, resume_from, start_from
 from .config import ModelConfig, TrainingSettings
 from .decoders import HINTS_INPUT, build_trained_part, cached_outputs, frozen_inputs, hint_shape, registered
 from .encoder import build_encoder, encoder_fingerprint, feature_shapes
-from .files import write_atomically
 from .hints import sample_training_hints
 from .images import read_rgb
 from .lab import normalize_ab
@@ -166,68 +166,6 @@ class EpochOrder(keras.callbacks.Callback):
         self.samples.set_epoch(epoch)
 
 
-class Checkpoint(keras.callbacks.Callback):
-    """After every epoch: save the decoder and the run's state (optimizers, any discriminator), atomically;
-    keep the best decoder by validation loss and stop early after `patience` epochs without progress,
-    or (keep="last") keep the last."""
-
-    def __init__(self, folder, decoder, patience, state, keep="best"):
-        super().__init__()
-        self.folder, self.decoder, self.patience, self.state, self.keep = Path(folder), decoder, patience, state, keep
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch_started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        loss = float(logs["val_loss"])
-        seconds = round(time.perf_counter() - self.epoch_started, 1)  # kept across --resume, unlike a stopwatch
-        others = {name: float(value) for name, value in logs.items() if name not in ("loss", "val_loss")}
-        self.state["history"].append({"epoch": epoch + 1, "loss": float(logs["loss"]), "val_loss": loss, **others, "seconds": seconds})
-        if loss < self.state["best_val_loss"] or self.keep == "last":
-            self.state.update(best_val_loss=loss, best_epoch=epoch + 1, epochs_without_progress=0)
-            write_atomically(self.folder / "best.weights.h5", self.decoder.save_weights)
-        else:
-            self.state["epochs_without_progress"] += 1
-        self.state["epochs_done"] = epoch + 1
-        write_atomically(self.folder / "last.weights.h5", self.decoder.save_weights)
-        write_atomically(self.folder / STATE_FILE, lambda path: np.savez(path, *[np.asarray(v) for v in state_variables(self.model)]))
-        data.write_json_atomically(self.folder / "state.json", self.state)  # last: marks the epoch complete
-        if self.state["epochs_without_progress"] >= self.patience:
-            print(f"early stop: no better validation loss for {self.patience} epochs")
-            self.model.stop_training = True
-
-
-STATE_FILE = "training_state.npz"
-
-
-def state_variables(model):
-    """What a resumed run needs besides the decoder's weights: the optimizer's state, and whatever else the model trains."""
-    return model.state_variables() if hasattr(model, "state_variables") else list(model.optimizer.variables)
-
-
-def start_from(trained, folder, config):
-    """Set the trained part's decoder to a weights folder's (a pre-trained phase): the same decoder, head and hints."""
-    from .weights import load_folder
-
-    saved_config, saved, _ = load_folder(folder)
-    same = ("input_size", "decoder", "head", "hints")
-    if any(getattr(saved_config, name) != getattr(config, name) for name in same):
-        raise ValueError(f"--start-from {folder}: not the same {', '.join(same)} as this run's model")
-    if saved_config.encoder_trainable == config.encoder_trainable:
-        trained.set_weights(saved.get_weights())
-    elif saved_config.encoder_trainable == 0:
-        trained.get_layer("decoder").set_weights(saved.get_weights())  # the encoder's top blocks start as VGG16's
-    else:
-        raise ValueError(f"--start-from {folder}: it fine-tunes {saved_config.encoder_trainable} encoder blocks, this run {config.encoder_trainable}")
-    print(f"starting from {folder}")
-
-
-def check_new_run(checkpoint_folder, resume):
-    """A run that is not resumed must not silently discard another run's checkpoints."""
-    if not resume and (Path(checkpoint_folder) / "state.json").exists():
-        raise FileExistsError(f"{checkpoint_folder} holds a run already: pass --resume to continue it, or remove the folder")
-
-
 def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resume=False, extra_state=None):
     """Train the trained part (decoder, and any fine-tuned encoder blocks) on cached features, in the settings' precision.
 
@@ -251,13 +189,7 @@ def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resum
     state = {"epochs_done": 0, "best_val_loss": float("inf"), "best_epoch": 0, "epochs_without_progress": 0, "history": [], **(extra_state or {})}
     state_file = checkpoint_folder / "state.json"
     if resume and state_file.exists():
-        state = json.loads(state_file.read_text())
-        if not trained.optimizer.built:  # before loading: a compiled model's file holds its optimizer too
-            trained.optimizer.build(trained.trainable_variables)
-        decoder.load_weights(checkpoint_folder / "last.weights.h5")
-        with np.load(checkpoint_folder / STATE_FILE, allow_pickle=False) as saved:
-            for variable, value in zip(state_variables(trained), (saved[f"arr_{i}"] for i in range(len(saved.files)))):
-                variable.assign(value)
+        state = resume_from(checkpoint_folder, decoder, trained)
         print(f"resuming after epoch {state['epochs_done']} (best validation loss {state['best_val_loss']:.4f})")
     elif resume:
         print(f"nothing to resume in {checkpoint_folder}: starting from scratch")

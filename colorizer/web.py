@@ -20,6 +20,7 @@ from .film_page import MAX_FILM_UPLOAD_BYTES, film_tab
 from .handler import MAX_BATCH, ColorizeHandler
 from .hints import PALETTE
 from .images import IMAGE_SUFFIXES
+from .interrupts import starting
 from .outputs import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS
 from .paint_box import paint_box
 from .pipeline import Colorizer
@@ -229,9 +230,10 @@ def show_selected(pairs, selected: gr.SelectData):
 
 def launch(spec=None, server_name=None, server_port=None, precision=DEFAULT_PRECISION, **launch_options):
     """Load the model (falling back to the shipped one) and serve the page until interrupted."""
-    colorizer, notice = load_colorizer(spec, precision)
-    print(f"Colorizer: {colorizer.source}; {describe(precision)}", flush=True)
-    demo = build_demo(colorizer, notice)
+    with starting("stopped"):
+        colorizer, notice = load_colorizer(spec, precision)
+        print(f"Colorizer: {colorizer.source}; {describe(precision)}", flush=True)
+        demo = build_demo(colorizer, notice)
     wanted = server_port or int(os.environ.get("GRADIO_SERVER_PORT", DEFAULT_PORT))
     keep_serving = not launch_options.pop("prevent_thread_lock", False)
     demo.launch(

@@ -99,10 +99,10 @@ def before_after(models, path, thumb=256):
 
 
 def replace_between_markers(text, block):
-    pattern = re.compile(r"(<!-- results -->\n).*?(\n<!-- /results -->)", re.DOTALL)
+    pattern = re.compile(r"(<!-- results -->\n).*?(<!-- /results -->)", re.DOTALL)
     if not pattern.search(text):
         raise SystemExit("README.md has no <!-- results --> ... <!-- /results --> markers")
-    return pattern.sub(lambda match: match.group(1) + block + match.group(2), text)
+    return pattern.sub(lambda match: match.group(1) + block + "\n" + match.group(2), text)
 
 
 def main():
@@ -112,6 +112,7 @@ def main():
     args = parser.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"{SHARED} not found: the test sets and training folders come with ../shared/data")
+    replace_between_markers((ROOT / "README.md").read_text(), "")  # the markers are there: checked before minutes of work
     models = load_models(args.model, args.precision)
     names = list(models)
     tests, examples = evaluate(models, find_sets([SHARED / "test"]), ("full",), keep=3)

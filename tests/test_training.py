@@ -234,8 +234,8 @@ def test_the_adversarial_term_trains_a_discriminator_and_changes_the_decoder(tmp
 
 
 def test_a_run_starts_from_a_weights_folder_of_the_same_decoder(tmp_path):
+    from colorizer.checkpoints import start_from
     from colorizer.decoders import build_trained_part
-    from colorizer.training import start_from
 
     config = ModelConfig(input_size=32, encoder_weights=None, decoder="unet")
     Colorizer.untrained(config).save(tmp_path / "pretrained")
