@@ -3,8 +3,8 @@
 The driver only connects and reports. A Ray task on a worker lists the inputs (local or shared
 paths, or object stores pyarrow reaches: s3://, gs://) and decides every output name up front by
 the rule the single-machine command uses (`a.png`, `a (2).png`); the plan becomes a Ray Data
-dataset without passing through the driver; an actor pool (one model per actor, sized to the
-cluster's CPUs or GPUs) reads, colorizes and writes each photo and returns one small row: its
+dataset without passing through the driver; an actor pool (one model per actor, an actor for
+every two of the cluster's CPUs, or for every GPU) reads, colorizes and writes each photo and returns one small row: its
 outcome. An output that exists is skipped, so a crashed job is resumed by running it again; a
 local output is written under a temporary name and renamed, an object store's appears whole
 when its upload ends; a photo retried after a worker died is written again to the same name.
@@ -25,6 +25,7 @@ from .outputs import OUTPUT_FORMATS
 
 INSTALL_HINT = 'colorize --ray needs Ray Data: pip install "colorizer[ray]"'
 BATCH = 8  # photos an actor colorizes per call: the model's batch, and what a dead worker's retry repeats at most
+CPUS_PER_ACTOR = 2  # measured on 2 cores: one actor of 2 CPUs colours 13.2 photos/s, two of 1 CPU 9.7 (one machine: 14.9)
 STATUS_FIELDS = ("source", "target", "outcome", "reason", "note")
 
 
@@ -168,14 +169,16 @@ def run(address, inputs, output, *, model=None, revision=None, precision="auto",
         suffix = OUTPUT_FORMATS[output_format]
         dataset = ray.data.from_arrow_refs([ray.remote(_plan_table).remote(inputs, output, suffix)])
         gpus = int(resources.get("GPU", 0))
-        actors = max(1, gpus or int(resources.get("CPU", 1)))
+        smallest_node = min(node["Resources"].get("CPU", 1) for node in ray.nodes() if node["Alive"])
+        cpus_per_actor = max(1, min(CPUS_PER_ACTOR, int(smallest_node)))
+        actors = max(1, gpus or int(resources.get("CPU", 1)) // cpus_per_actor)
         settings = {
             "model": model, "revision": revision, "precision": precision, "strength": strength, "output_format": output_format,
             "quality": quality, "overwrite": overwrite,
         }
         statuses = dataset.map_batches(  # Ray Data restarts a dead actor and retries its batch (max_restarts -1 by default)
             ColorizeActor, fn_constructor_kwargs=settings, batch_size=BATCH, compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors),
-            num_gpus=1 if gpus else 0, num_cpus=0 if gpus else 1, batch_format="numpy",
+            num_gpus=1 if gpus else 0, num_cpus=0 if gpus else cpus_per_actor, batch_format="numpy",
         )
         rows = []
         for batch in statuses.iter_batches(batch_size=BATCH, batch_format="numpy"):
