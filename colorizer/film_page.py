@@ -3,7 +3,9 @@
 The work is `FilmHandler`'s: the upload is checked (a regular file the page received, within
 the size limit), the film's header against the page's limits before any frame is decoded, and
 the film is coloured by `Colorizer.colorize_video` into the page's result folders, which expire.
-One film is coloured at a time; others wait in the queue.
+Strokes painted on the film's first frame (a paint box, read within its bounds) follow the
+motion through the first shot when the film is coloured again. One film is coloured at a time;
+others wait in the queue.
 """
 
 import sys
@@ -13,6 +15,10 @@ import gradio as gr
 
 from .config import DEFAULT_STRENGTH, check_strength
 from .files import fit_file_name
+from .handler import fit_strokes
+from .images import ImageError
+from .paint_box import PREVIEW_SIZE, merge_layers, paint_box, read_layers
+from .processor import grayscale
 from .uploads import UploadError, checked_upload
 from .video.formats import FILM_SUFFIX
 
@@ -21,34 +27,65 @@ MAX_PAGE_FILM_PIXELS = 1280 * 720
 MAX_FILM_UPLOAD_BYTES = 200 * 2**20
 FILM_HELP = (
     f"Drop a black-and-white film of up to {MAX_PAGE_FILM_SECONDS} seconds and 1280x720 (MP4, MOV, MKV, WebM or AVI). "
-    "Its colour is carried along the motion from frame to frame, so it holds steady; the sound is kept."
+    "Its colour is carried along the motion from frame to frame, so it holds steady; the sound is kept. "
+    "Then, if you know a colour, paint it on the first frame below and colour the film again: the strokes follow the motion."
 )
 
 
 class FilmHandler:
     """Colours an uploaded film into one of `handler`'s result folders (a `ColorizeHandler`: its model, uploads, expiry)."""
 
-    def __init__(self, handler):
-        self.handler = handler
+    def __init__(self, handler, layer_store=None):
+        self.handler, self.layer_store = handler, layer_store  # the film paint box's LayerStore, once the page has one
 
     def __call__(self, film, strength=DEFAULT_STRENGTH, progress=gr.Progress()):  # noqa: B008 (how Gradio passes its progress bar)
         """Returns the colour film's path; every refusal is a message for the page and a line in the log."""
+        return self.colour(film, strength, None, progress)
+
+    def with_strokes(self, film, strength, editor, progress=gr.Progress()):  # noqa: B008
+        """The film coloured again with the strokes painted on its first frame (the paint box's payload, unprocessed)."""
+        try:
+            strokes = merge_layers(read_layers(editor, self.layer_store, self.handler.allowed_folders))
+        except ImageError as error:
+            print(f"refused the film paint box's layers: {error}", file=sys.stderr)
+            raise gr.Error(f"The paint box could not be read: {error}", print_exception=False) from None
+        return self.colour(film, strength, strokes, progress)
+
+    def first_frame(self, film):
+        """The paint box's picture: the film's first frame in gray, at most PREVIEW_SIZE a side (nothing if unreadable)."""
+        from .video.io import FilmError, read_frames
+
+        try:
+            path, _ = self.checked(film)
+            preview = grayscale(next(iter(read_frames(path)))).convert("RGB")
+        except (gr.Error, FilmError, StopIteration):
+            return None
+        preview.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE))
+        return {"background": preview, "layers": [], "composite": None}
+
+    def checked(self, film):
+        """(path, name) of an uploaded film within the size limit, or a message for the page."""
+        try:
+            return checked_upload(film, self.handler.allowed_folders, MAX_FILM_UPLOAD_BYTES)
+        except UploadError as error:
+            print(f"refused a film upload ({error})", file=sys.stderr)
+            message = "The film is too large." if str(error) == "too large" else "Please upload a film."
+            raise gr.Error(message, print_exception=False) from None
+
+    def colour(self, film, strength, strokes, progress):
         from .video.io import FilmError, probe
 
         if film is None:
             return None
         try:
             strength = check_strength(strength)
-            path, name = checked_upload(film, self.handler.allowed_folders, MAX_FILM_UPLOAD_BYTES)
-        except UploadError as error:
-            print(f"refused a film upload ({error})", file=sys.stderr)
-            message = "The film is too large." if str(error) == "too large" else "Please upload a film."
-            raise gr.Error(message, print_exception=False) from None
         except ValueError as error:
             raise gr.Error(str(error), print_exception=False) from None
+        path, name = self.checked(film)
         try:
             info = probe(path, MAX_PAGE_FILM_SECONDS, MAX_PAGE_FILM_PIXELS)
             target = self.handler.new_result_folder() / fit_file_name(Path(name).stem + "-colour", FILM_SUFFIX)
+            hints = fit_strokes(strokes, (info.width, info.height)) if strokes is not None else None
             done = [0]
 
             def advance(frames):
@@ -56,7 +93,8 @@ class FilmHandler:
                 progress((min(done[0], info.frames), info.frames), desc="Colouring frames", unit="frames")
 
             self.handler.colorizer.colorize_video(
-                path, target, strength, max_seconds=MAX_PAGE_FILM_SECONDS, max_pixels=MAX_PAGE_FILM_PIXELS, progress=advance,
+                path, target, strength, hints=hints, hints_frame=0, max_seconds=MAX_PAGE_FILM_SECONDS,
+                max_pixels=MAX_PAGE_FILM_PIXELS, progress=advance,
             )
         except FilmError as error:
             message = str(error).replace(str(path), name)  # the server's path is not the user's business
@@ -69,14 +107,30 @@ class FilmHandler:
 
 
 def film_tab(handler, strength):
-    """The clip dropped beside its colour version; `/colorize_video`."""
+    """The clip dropped beside its colour version, and its first frame to paint on; `/colorize_video`."""
     films = FilmHandler(handler)
     gr.Markdown(FILM_HELP, elem_id="film-help")
     with gr.Row():
         film = gr.Video(label="Your film", sources=["upload"], elem_id="film", height=360)
         coloured = gr.Video(label="In colour", interactive=False, elem_id="film-result", height=360, buttons=["download"])
-    film.upload(
+    with gr.Row():
+        frame = paint_box(label="Its first frame: paint colours you know", height=360, elem_id="film-paint", visible=False)
+        again = gr.Button("Colour the film again with these strokes", elem_id="film-again", visible=False)
+    films.layer_store = frame.layer_store
+    done = film.upload(
         films, inputs=[film, strength], outputs=coloured, api_name="colorize_video", preprocess=False, concurrency_limit=1,
+        concurrency_id="film",
     )
-    film.clear(lambda: None, outputs=coloured, api_visibility="private")
-
+    done.success(
+        lambda film: (gr.ImageEditor(value=films.first_frame(film), visible=True), gr.Button(visible=True)),
+        inputs=film, outputs=[frame, again], preprocess=False, api_visibility="private",
+    )
+    again.click(
+        films.with_strokes, inputs=[film, strength, frame], outputs=coloured, preprocess=False, concurrency_limit=1,
+        concurrency_id="film",
+        api_visibility="private",
+    )
+    film.clear(
+        lambda: (None, gr.ImageEditor(value=None, visible=False), gr.Button(visible=False)),
+        outputs=[coloured, frame, again], api_visibility="private",
+    )

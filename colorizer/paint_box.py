@@ -19,10 +19,11 @@ import gradio as gr
 import numpy as np
 from gradio.components.base import server
 
-from .hints import HINT_OPACITY
+from .hints import HINT_OPACITY, PALETTE
 from .images import ImageError, open_image
 from .uploads import UploadError, read_upload
 
+BRUSH_SIZE = 8  # radius in pixels of the gray preview: a stroke that stays inside a dress or a saucer
 PREVIEW_SIZE = 1024  # longest side of the gray photo painted on: enough to place strokes, light for a phone
 MAX_LAYER_PIXELS = PREVIEW_SIZE * PREVIEW_SIZE  # a layer is the preview's size: anything larger is not from the page
 MAX_LAYERS = 4  # the page paints on one layer; a few to spare
@@ -32,8 +33,12 @@ BLOB_LIFETIME_S = 120  # a layer waits this long for the event that reads it, th
 
 
 def paint_box(**editor_options) -> gr.ImageEditor:
-    """A `gr.ImageEditor` whose `accept_blobs` route is a `LayerStore`'s (kept as `editor.layer_store`)."""
-    editor = gr.ImageEditor(**editor_options)
+    """A `gr.ImageEditor` for painting strokes on a gray picture (brush, palette, eraser, undo; no uploads, no layers),
+    whose `accept_blobs` route is a `LayerStore`'s (kept as `editor.layer_store`)."""
+    editor = gr.ImageEditor(**{
+        "type": "numpy", "image_mode": "RGBA", "sources": [], "transforms": [], "layers": False, "format": "png",
+        "brush": gr.Brush(default_size=BRUSH_SIZE, colors=list(PALETTE), color_mode="defaults"), **editor_options,
+    })
     editor.layer_store = LayerStore()
     editor.accept_blobs = editor.layer_store.accept_blobs  # the route looks the function up on the component
     return editor

@@ -18,7 +18,6 @@ from . import hub, resources
 from .config import DEFAULT_PORT, DEFAULT_STRENGTH, MAX_STRENGTH
 from .film_page import MAX_FILM_UPLOAD_BYTES, film_tab
 from .handler import MAX_BATCH, ColorizeHandler
-from .hints import PALETTE
 from .images import IMAGE_SUFFIXES
 from .interrupts import starting
 from .outputs import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS
@@ -32,7 +31,6 @@ MAX_FILE_BYTES = max(MAX_UPLOAD_BYTES, MAX_FILM_UPLOAD_BYTES)  # what Gradio tak
 QUEUE_SIZE = 64  # requests waiting beyond this are turned away with "queue full" rather than piling up
 PANEL_HEIGHT = 440  # the photo and its result side by side, the same height
 PAINTED_HANDLE = 10  # where the slider's handle goes after a stroke, in % of the width: nearly all colour
-BRUSH_SIZE = 8  # radius in pixels of the gray preview: a stroke that stays inside a dress or a saucer
 EXAMPLES = resources.example_photos()
 INTRODUCTION = (
     "# Colorizer\n"
@@ -181,10 +179,7 @@ def one_photo_tab(handler, strength, output_format):
 def paint_tab():
     """The gray photo to paint strokes of colour on (brush, colour picker, eraser, undo), in a tab beside the photo."""
     with gr.Tab("Paint colours", elem_id="paint-tab"):
-        editor = paint_box(
-            label="Paint colours you know", type="numpy", image_mode="RGBA", sources=[], transforms=[], layers=False,
-            format="png", height=PANEL_HEIGHT, elem_id="paint", visible=False, brush=gr.Brush(default_size=BRUSH_SIZE, colors=list(PALETTE), color_mode="defaults"),
-        )
+        editor = paint_box(label="Paint colours you know", height=PANEL_HEIGHT, elem_id="paint", visible=False)
         gr.Markdown(PAINT_HELP, elem_id="paint-help")
     return editor
 

@@ -15,6 +15,7 @@ from test_app import (  # the same app and browser helpers as the first browser 
     wait_for_new_download,
 )
 
+from colorizer.lab import rgb_to_lab
 from colorizer.video.io import probe, read_frames
 
 
@@ -36,6 +37,21 @@ def test_browser_a_film_dropped_on_the_film_tab_comes_back_in_colour_with_its_so
     info = probe(coloured)
     assert (info.width, info.height, info.audio) == (320, 240, True)
     assert len(list(read_frames(coloured))) == 20
+
+    # a red stroke painted on the first frame's square, and the film coloured again: the square is red on frame 15 too
+    page.locator("#film-paint canvas").first.wait_for(timeout=30_000)
+    first_src = video.get_attribute("src")
+    paint_stroke(page, "#film-paint", [(40, 40), (50, 50), (60, 60)], photo_size=(320, 240))
+    page.locator("#film-again").click()
+    page.wait_for_function(
+        "old => { const v = document.querySelector('#film-result video[src]'); return v && v.src !== old; }",
+        arg=first_src, timeout=120_000,
+    )
+    with urllib.request.urlopen(page.locator("#film-result video[src]").first.get_attribute("src")) as response:
+        coloured.write_bytes(response.read())
+    frame = rgb_to_lab(list(read_frames(coloured))[15])
+    x, y = 10 + 4 * 15, 10 + 2 * 15  # where the square went
+    assert frame[y + 20 : y + 40, x + 20 : x + 40, 1].mean() > 10  # red (a > 0) where the square is
     page.wait_for_timeout(1000)
     page.screenshot(path=str(ROOT / "results" / "app_film_desktop.png"))
 

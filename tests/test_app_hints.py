@@ -148,7 +148,8 @@ def test_hints_through_the_api_are_an_image_the_size_of_the_photo(hinted_handler
 def test_every_page_has_a_paint_box(tiny_colorizer, hinted_handler):
     for colorizer in (tiny_colorizer, hinted_handler[0].colorizer):  # trained without hints, and with
         components = web.build_demo(colorizer).config["components"]
-        assert len([block for block in components if block["type"] == "imageeditor"]) == 1
+        editors = [block["props"].get("elem_id") for block in components if block["type"] == "imageeditor"]
+        assert sorted(editors) == ["film-paint", "paint"]  # the photo's, and the film's first frame
 
 
 def test_the_colorize_endpoint_takes_hints_as_a_fourth_input(served_demo, tmp_path):

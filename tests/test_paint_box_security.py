@@ -30,7 +30,8 @@ def served(tiny_colorizer):
 
 
 def the_paint_box(demo):
-    [box] = [block for block in demo.blocks.values() if isinstance(block, gradio.ImageEditor)]
+    """The photo's paint box (the Film tab has one of its own, built by the same `paint_box`)."""
+    [box] = [block for block in demo.blocks.values() if isinstance(block, gradio.ImageEditor) and block.elem_id == "paint"]
     return box
 
 
