@@ -11,6 +11,7 @@ when its upload ends; a photo retried after a worker died is written again to th
 Imported only when `--ray` is given (`pip install "colorizer[ray]"`).
 """
 
+import functools
 import io
 import logging
 import os
@@ -40,12 +41,29 @@ def import_ray():
 
 
 def filesystem(location):
-    """(pyarrow filesystem, path within it) of a local path or a URI such as s3://bucket/photos."""
+    """(pyarrow filesystem, path within it) of a local path or a URI such as s3://bucket/photos.
+
+    One filesystem object per store and bucket, made once: the listing and every photo reuse it.
+    """
+    location = str(location)
+    if "://" not in location:
+        return _store("", ""), os.path.abspath(location)
+    if "?" in location:  # options in the URI (s3://bucket/key?region=...): pyarrow parses them
+        from pyarrow import fs
+
+        return fs.FileSystem.from_uri(location)
+    scheme, path = location.split("://", 1)
+    return _store(scheme, path.split("/", 1)[0]), path
+
+
+@functools.lru_cache(maxsize=32)
+def _store(scheme, bucket):
+    """The pyarrow filesystem of a scheme and bucket ("", "": this machine's files)."""
     from pyarrow import fs
 
-    if "://" not in str(location):
-        return fs.LocalFileSystem(), os.path.abspath(location)
-    return fs.FileSystem.from_uri(str(location))
+    if not scheme:
+        return fs.LocalFileSystem()
+    return fs.FileSystem.from_uri(f"{scheme}://{bucket or '/'}")[0]
 
 
 def uri(location, path):
@@ -71,15 +89,15 @@ def plan(inputs, output, suffix):
         if info.type == FileType.Directory:
             entries = sorted(in_fs.get_file_info(FileSelector(root, recursive=True)), key=lambda entry: entry.path)
             found.extend(
-                (uri(given, entry.path), PurePosixPath(posixpath.relpath(entry.path, root))) for entry in entries
+                (uri(given, entry.path), entry.path, PurePosixPath(posixpath.relpath(entry.path, root))) for entry in entries
                 if entry.type == FileType.File and posixpath.splitext(entry.path)[1].lower() in IMAGE_SUFFIXES
                 and not entry.path.startswith(out_prefix)  # an output folder inside an input folder is not searched
             )
         elif info.type == FileType.File:
-            found.append((uri(given, root), PurePosixPath(posixpath.basename(root))))
-    taken = {filesystem(source)[1] for source, _ in found}
+            found.append((uri(given, root), root, PurePosixPath(posixpath.basename(root))))
+    taken = {path for _, path, _ in found}
     steps = []
-    for source, relative in found:
+    for source, _, relative in found:
         folder = PurePosixPath(out_root) / relative.parent
         target = free_name(folder, relative.stem, suffix, taken=lambda path: str(path) in taken)
         taken.add(str(target))

@@ -41,6 +41,18 @@ def test_the_cluster_plans_the_names_the_single_machine_command_gives(tmp_path):
                 plan_outputs(find_images([album, single], exclude=[output])[0], output)]
     assert cluster.plan([str(album), str(single)], str(output), ".png") == expected
     assert [Path(target).name for _, target, _ in expected] == ["a.png", "a (2).png", "b.png", "a.png", "single.png"]
+    as_uris = cluster.plan([f"file://{album}", f"file://{single}"], f"file://{output}", ".png")  # how an object store is named
+    assert as_uris == [(f"file://{source}", f"file://{target}", note and note.replace(source, f"file://{source}"))
+                       for source, target, note in expected]
+
+
+def test_one_filesystem_serves_a_whole_store():
+    """The listing and every photo of a store reuse one pyarrow filesystem (one per bucket), at the paths pyarrow gives."""
+    cluster = pytest.importorskip("colorizer.cluster")
+    fs = pytest.importorskip("pyarrow.fs", reason="the cluster's paths go through pyarrow's filesystems (installed with Ray)")
+    first, second = cluster.filesystem("file:///tmp/a/one.png"), cluster.filesystem("file:///tmp/b/two.png")
+    assert first[0] is second[0] and first[1] == fs.FileSystem.from_uri("file:///tmp/a/one.png")[1] == "/tmp/a/one.png"
+    assert cluster.filesystem("photos")[1] == str(Path("photos").resolve())
 
 
 def free_port():
