@@ -139,7 +139,7 @@ class Colorizer:
             photos = [load_photo(image) for image in images[start : start + batch_size]]
             lightness = np.stack([self.processor.preprocess(photo) for photo in photos])
             if not self.trained_with_hints:
-                framed = np.stack([self.processor.framed(photo) for photo in photos])
+                framed = np.stack([self.processor.framed(photo, plain) for photo, plain in zip(photos, lightness)])
                 ab_batch, features = [self.processor.unframed(ab) for ab in self.predict_ab(framed)], [None] * len(photos)
             else:  # the encoder's features are kept: hints run the decoder again, not VGG16
                 encoded = self.encoder.predict_on_batch(lightness)

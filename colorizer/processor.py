@@ -37,11 +37,12 @@ class ImageProcessor:
         """The model's input: the photo's L (0..100) resized to S x S, shape (S, S, 1), float32."""
         return resize_channel(photo.lightness, (self.input_size, self.input_size))[:, :, None]
 
-    def framed(self, photo: Photo) -> np.ndarray:
-        """The model's input with the frame margin: L resized to S - 2m a side, mirrored out to S x S, shape (S, S, 1)."""
+    def framed(self, photo: Photo, preprocessed: np.ndarray) -> np.ndarray:
+        """The model's input with the frame margin: L resized to S - 2m a side, mirrored out to S x S, shape (S, S, 1);
+        without a margin, `preprocessed` (this photo's `preprocess`) itself."""
         margin = self.frame_margin
         if not margin:
-            return self.preprocess(photo)
+            return preprocessed
         inner = self.input_size - 2 * margin
         return np.pad(resize_channel(photo.lightness, (inner, inner)), margin, mode="reflect")[:, :, None]
 
