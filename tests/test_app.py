@@ -396,12 +396,7 @@ def test_browser_a_stroke_of_colour_recolours_its_region_and_little_else(shipped
 @needs_chromium
 def test_browser_a_colour_picked_from_the_palette_closes_it_and_paints(shipped_app, tmp_path):
     """Gradio's palette stayed open over the photo after a pick (and Escape did nothing); strokes under it did nothing."""
-    url, browser = shipped_app
-    page = browser.new_page(**VIEWPORTS["desktop"])
-    page.goto(url)
-    link = colour_the_coffee_example(page)
-    automatic_href = link.get_attribute("href")
-    page.get_by_role("tab", name="Paint colours").click()
+    page, link, automatic_href = coffee_to_paint(shipped_app, "desktop")
     swatches = page.locator("#paint button.color:not(.colorpicker)")
     page.locator("#paint button[aria-label='Color']").click()
     swatches.first.wait_for(timeout=10_000)
@@ -415,6 +410,18 @@ def test_browser_a_colour_picked_from_the_palette_closes_it_and_paints(shipped_a
     hinted = rgb_to_lab(np.asarray(Image.open(fetch(link.get_attribute("href"), tmp_path / "blue.png")).convert("RGB")))
     a, b = hinted[stroke_mask((400, 600), SAUCER_STROKE, width=6)][:, 1:].mean(axis=0)
     assert b < -10 and abs(a) < 25  # blue where the stroke is
+
+
+def coffee_to_paint(shipped_app, device):
+    """A new page on `device` with the coffee example coloured and the Paint colours tab open:
+    (the page, its download link, the automatic colours' address)."""
+    url, browser = shipped_app
+    page = browser.new_page(**VIEWPORTS[device])
+    page.goto(url)
+    link = colour_the_coffee_example(page)
+    automatic_href = link.get_attribute("href")
+    page.get_by_role("tab", name="Paint colours").click()
+    return page, link, automatic_href
 
 
 def colour_the_coffee_example(page):

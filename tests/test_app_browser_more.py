@@ -8,7 +8,7 @@ from test_app import (  # the same app and browser helpers as the first browser 
     ROOT,
     SAUCER_STROKE,
     VIEWPORTS,
-    colour_the_coffee_example,
+    coffee_to_paint,
     needs_chromium,
     paint_stroke,
     shipped_app,  # noqa: F401 (a fixture)
@@ -60,12 +60,7 @@ def test_browser_a_film_dropped_on_the_film_tab_comes_back_in_colour_with_its_so
 @needs_chromium
 def test_browser_on_a_phone_a_stroke_brings_the_result_into_view(shipped_app):  # noqa: F811
     """The result lies below the paint box on a narrow screen: after a stroke the page scrolls to it."""
-    url, browser = shipped_app
-    page = browser.new_page(**VIEWPORTS["phone"])
-    page.goto(url)
-    link = colour_the_coffee_example(page)
-    automatic_href = link.get_attribute("href")
-    page.get_by_role("tab", name="Paint colours").click()
+    page, _, automatic_href = coffee_to_paint(shipped_app, "phone")
     paint_stroke(page, "#paint", SAUCER_STROKE, photo_size=(600, 400))
     wait_for_new_download(page, automatic_href)
     page.wait_for_timeout(1500)  # the smooth scroll
