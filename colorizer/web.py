@@ -51,6 +51,13 @@ SCROLL_TO_RESULT = """(...outputs) => {
     if (window.innerWidth < 768) document.getElementById("result")?.scrollIntoView({behavior: "smooth", block: "start"});
     return outputs;
 }"""
+# On a phone the paint boxes' fixed height leaves a landscape photo small in white space: size them by the
+# screen's width. Gradio cuts a long file name to its first word or two: wrap it instead, whole.
+PAGE_CSS = """
+@media (max-width: 640px) { #paint, #film-paint { height: 75vw !important; min-height: 240px; } }
+#download .filename, #archive .filename { display: block !important; overflow-wrap: anywhere; }
+#download .filename span, #archive .filename span { display: inline; white-space: normal !important; }
+"""
 SCROLL_TO_ALBUM = SCROLL_TO_RESULT.replace('"result"', '"album-result"')
 # Gradio's editor leaves its colour palette open over the photo once a colour is picked, and Escape does
 # not close it; choosing the brush tool does: so a picked colour (or Escape) chooses the brush.
@@ -233,7 +240,7 @@ def launch(spec=None, server_name=None, server_port=None, precision=DEFAULT_PREC
     keep_serving = not launch_options.pop("prevent_thread_lock", False)
     demo.launch(
         server_name=server_name, server_port=server_port, max_file_size=MAX_FILE_BYTES, prevent_thread_lock=True,
-        quiet=True, **launch_options,
+        quiet=True, css=PAGE_CSS, **launch_options,
     )
     taken = f" (port {wanted} was taken: is another copy running?)" if demo.server_port != wanted else ""
     print(f"Colorizer: open {demo.local_url} in your browser{taken}. Press Ctrl+C to stop.", flush=True)

@@ -1,5 +1,7 @@
-"""The page in a real browser, continued: a film dropped on the Film tab; on a phone, a stroke brings the result into view."""
+"""The page in a real browser, continued: a film dropped on the Film tab; on a phone, the paint box fits the
+photo, a stroke brings the result into view and a long file name is shown whole."""
 
+import shutil
 import urllib.request
 
 import pytest
@@ -15,6 +17,7 @@ from test_app import (  # the same app and browser helpers as the first browser 
     wait_for_new_download,
 )
 
+from colorizer import web
 from colorizer.lab import rgb_to_lab
 from colorizer.video.io import probe, read_frames
 
@@ -59,10 +62,32 @@ def test_browser_a_film_dropped_on_the_film_tab_comes_back_in_colour_with_its_so
 @pytest.mark.slow
 @needs_chromium
 def test_browser_on_a_phone_a_stroke_brings_the_result_into_view(shipped_app):  # noqa: F811
-    """The result lies below the paint box on a narrow screen: after a stroke the page scrolls to it."""
+    """On a narrow screen the paint box is sized by the screen's width (not the desktop's 440 px, which left a
+    landscape photo small in white space), and the result lies below it: after a stroke the page scrolls to it."""
     page, _, automatic_href = coffee_to_paint(shipped_app, "phone")
+    page.locator("#paint canvas").first.wait_for(timeout=30_000)
+    box_height = page.evaluate("document.getElementById('paint').getBoundingClientRect().height")
+    assert box_height <= 0.8 * VIEWPORTS["phone"]["viewport"]["width"]
     paint_stroke(page, "#paint", SAUCER_STROKE, photo_size=(600, 400))
     wait_for_new_download(page, automatic_href)
     page.wait_for_timeout(1500)  # the smooth scroll
     top = page.evaluate("document.getElementById('result').getBoundingClientRect().top")
     assert 0 <= top < VIEWPORTS["phone"]["viewport"]["height"] / 2
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_browser_on_a_phone_a_long_file_name_is_shown_whole(shipped_app, tmp_path):  # noqa: F811
+    """Gradio cuts a long name to its first word ("grandmothers_... .png"); the page wraps it instead."""
+    url, browser = shipped_app
+    page = browser.new_page(**VIEWPORTS["phone"])
+    page.goto(url)
+    photo = tmp_path / "grandmothers_album_summer_holiday_at_the_seaside_1954_scan_0042.jpg"
+    shutil.copy(next(path for path in web.EXAMPLES if path.name == "coffee.jpg"), photo)
+    page.locator("#photo input[type=file]").set_input_files(str(photo))
+    page.locator("#download a[href]").first.wait_for(timeout=60_000)
+    name = page.locator("#download .filename").first
+    assert name.inner_text().replace(" ", "").replace("\n", "") == f"{photo.stem}-colour.png"
+    box = name.bounding_box()
+    assert box["x"] + box["width"] <= VIEWPORTS["phone"]["viewport"]["width"]
+    assert name.evaluate("cell => [...cell.children].every(part => part.scrollWidth <= part.clientWidth + 1)")
