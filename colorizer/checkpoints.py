@@ -57,7 +57,11 @@ def state_variables(model):
 
 
 def start_from(trained, folder, config):
-    """Set the trained part's decoder to a weights folder's (a pre-trained phase): the same decoder, head and hints."""
+    """Set the trained part to a weights folder's (a pre-trained phase): the same decoder, head and hints.
+
+    The folder may fine-tune fewer of VGG16's blocks than this run (none, or block 5 for a
+    run that tunes blocks 4 and 5): the blocks it did not tune start as VGG16's.
+    """
     from .weights import load_folder
 
     saved_config, saved, _ = load_folder(folder)
@@ -66,8 +70,13 @@ def start_from(trained, folder, config):
         raise ValueError(f"--start-from {folder}: not the same {', '.join(same)} as this run's model")
     if saved_config.encoder_trainable == config.encoder_trainable:
         trained.set_weights(saved.get_weights())
-    elif saved_config.encoder_trainable == 0:
-        trained.get_layer("decoder").set_weights(saved.get_weights())  # the encoder's top blocks start as VGG16's
+    elif saved_config.encoder_trainable < config.encoder_trainable:
+        trained.get_layer("decoder").set_weights((saved.get_layer("decoder") if saved_config.encoder_trainable else saved).get_weights())
+        if saved_config.encoder_trainable:
+            top = trained.get_layer("encoder_top")
+            for layer in saved.get_layer("encoder_top").layers:
+                if layer.weights:
+                    top.get_layer(layer.name).set_weights(layer.get_weights())
     else:
         raise ValueError(f"--start-from {folder}: it fine-tunes {saved_config.encoder_trainable} encoder blocks, this run {config.encoder_trainable}")
     print(f"starting from {folder}")

@@ -233,7 +233,7 @@ def test_the_adversarial_term_trains_a_discriminator_and_changes_the_decoder(tmp
             tmp_path / "refused", Stopwatch())
 
 
-def test_a_run_starts_from_a_weights_folder_of_the_same_decoder(tmp_path):
+def test_a_run_starts_from_a_weights_folder_of_the_same_decoder_and_fewer_tuned_blocks(tmp_path):
     from colorizer.checkpoints import start_from
     from colorizer.decoders import build_trained_part
 
@@ -246,6 +246,23 @@ def test_a_run_starts_from_a_weights_folder_of_the_same_decoder(tmp_path):
     fine_tuned = build_trained_part(dataclasses.replace(config, encoder_trainable=1))  # the encoder's top block stays VGG16's
     start_from(fine_tuned, tmp_path / "pretrained", dataclasses.replace(config, encoder_trainable=1))
     assert all(np.array_equal(a, b) for a, b in zip(saved, fine_tuned.get_layer("decoder").get_weights()))
+    # from block 5 fine-tuned to blocks 4 and 5: block 5 and the decoder carried, block 4 VGG16's; and not back
+    one_block = dataclasses.replace(config, encoder_trainable=1)
+    tuned = Colorizer.untrained(one_block)
+    tuned.decoder.get_layer("encoder_top").get_layer("block5_conv1").kernel.assign_add(np.ones((3, 3, 512, 512), np.float32))
+    tuned.save(tmp_path / "block5")
+    two_blocks = build_trained_part(dataclasses.replace(config, encoder_trainable=2))
+    vgg_block4 = two_blocks.get_layer("encoder_top").get_layer("block4_conv1").get_weights()
+    start_from(two_blocks, tmp_path / "block5", dataclasses.replace(config, encoder_trainable=2))
+    for name in ("block5_conv1", "block5_conv3"):
+        expected = tuned.decoder.get_layer("encoder_top").get_layer(name).get_weights()
+        assert all(np.array_equal(a, b) for a, b in zip(expected, two_blocks.get_layer("encoder_top").get_layer(name).get_weights()))
+    assert all(np.array_equal(a, b) for a, b in zip(vgg_block4, two_blocks.get_layer("encoder_top").get_layer("block4_conv1").get_weights()))
+    expected = tuned.decoder.get_layer("decoder").get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(expected, two_blocks.get_layer("decoder").get_weights()))
+    with pytest.raises(ValueError, match="fine-tunes 2 encoder blocks"):
+        Colorizer.untrained(dataclasses.replace(config, encoder_trainable=2)).save(tmp_path / "blocks45")
+        start_from(build_trained_part(one_block), tmp_path / "blocks45", one_block)
     with pytest.raises(ValueError, match="not the same"):
         start_from(build_trained_part(dataclasses.replace(config, hints=True)), tmp_path / "pretrained", dataclasses.replace(config, hints=True))
 
