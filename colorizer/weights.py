@@ -7,6 +7,7 @@ version 1 decoders (one output, inputs in a list) are rebuilt as today's and giv
 """
 
 import dataclasses
+import io
 import json
 import os
 import re
@@ -15,7 +16,11 @@ import tempfile
 import typing
 import uuid
 import warnings
+import zipfile
 from pathlib import Path
+
+import h5py
+import numpy as np
 
 from . import hub, resources
 from .backend import keras
@@ -36,12 +41,13 @@ class WeightsError(RuntimeError):
     """A weights folder that is missing, damaged, altered or from an unknown format."""
 
 
-def save_folder(folder, config, decoder, training=None, extra_files=None):
+def save_folder(folder, config, decoder, training=None, extra_files=None, half_precision=False):
     """Write a weights folder; a half-written folder never replaces a good one.
 
     Everything is written to a new folder beside `folder`, which then takes its place.
     An existing `folder` is replaced only if it is a weights folder (or empty).
     `extra_files` maps file names to text (metrics.json, the model card) written beside the weights.
+    `half_precision` stores the weights as float16 (`store_weights_in_half_precision`): for the shipped model.
     """
     folder = Path(folder)
     check_output_folder(folder)  # also makes the parent folder
@@ -49,6 +55,8 @@ def save_folder(folder, config, decoder, training=None, extra_files=None):
     staging.mkdir()  # not mkdtemp: the folder that takes the target's place gets the usual permissions
     try:
         decoder.save(staging / DECODER_FILE)
+        if half_precision:
+            store_weights_in_half_precision(staging / DECODER_FILE)
         for name, text in (extra_files or {}).items():
             (staging / name).write_text(text)
         files = [DECODER_FILE]
@@ -69,6 +77,37 @@ def save_folder(folder, config, decoder, training=None, extra_files=None):
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder
+
+
+def store_weights_in_half_precision(keras_file):
+    """Rewrite a `.keras` file's float32 weights as float16: half the size to store and download (and within the
+    size a repository or a Space carries comfortably).
+
+    Keras casts them back into its float32 variables on load; the rounding (1e-3 of a weight)
+    is finer than bfloat16's, which the model computes in where the processor has it.
+    """
+    with zipfile.ZipFile(keras_file) as source:
+        entries = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(keras_file, "w", zipfile.ZIP_STORED) as target:
+        for info, data in entries:
+            target.writestr(info, _halved_h5(data) if info.filename.endswith(".weights.h5") else data)
+
+
+def _halved_h5(data):
+    halved = io.BytesIO()
+    with h5py.File(io.BytesIO(data), "r") as source, h5py.File(halved, "w") as target:
+        target.attrs.update(source.attrs)
+
+        def copy(name, item):
+            if isinstance(item, h5py.Dataset):
+                value = item[()]
+                copied = target.create_dataset(name, data=value.astype(np.float16) if value.dtype == np.float32 else value)
+            else:
+                copied = target.require_group(name)
+            copied.attrs.update(item.attrs)
+
+        source.visititems(copy)
+    return halved.getvalue()
 
 
 def push_folder(folder, repo_id, token=None, private=None):

@@ -8,6 +8,7 @@ import pytest
 
 from colorizer import Colorizer, ModelConfig, WeightsError
 from colorizer.decoders import build_decoder
+from colorizer.lab import AB_SCALE
 from colorizer.weights import CONFIG_FILE, DECODER_FILE, read_config, resolve, save_folder
 
 from conftest import gradient_image
@@ -57,6 +58,22 @@ def test_missing_or_foreign_folders_are_refused(tmp_path, tiny_weights):
 def test_unknown_names_are_refused():
     with pytest.raises(WeightsError, match="neither a weights folder nor a Hub repo id"):
         resolve("no such folder")
+
+
+def test_a_folder_saved_in_half_precision_is_half_the_size_and_colours_the_same(tmp_path):
+    """As the shipped model is stored (scripts/ship_model.py): float16 on disk, float32 again once loaded."""
+    config = ModelConfig(input_size=32, encoder_weights=None, decoder="unet", head="classification")
+    decoder = build_decoder(config)
+    for index, weight in enumerate(decoder.trainable_weights):
+        weight.assign(np.random.default_rng(index).normal(0, 0.1, weight.shape))
+    save_folder(tmp_path / "full", config, decoder)
+    save_folder(tmp_path / "half", config, decoder, half_precision=True)
+    assert (tmp_path / "half" / "decoder.keras").stat().st_size < 0.6 * (tmp_path / "full" / "decoder.keras").stat().st_size
+    loaded = Colorizer.from_pretrained(tmp_path / "half")  # the sha256 in config.json is the half file's
+    assert all(weight.dtype == "float32" for weight in loaded.decoder.weights)
+    features = {name: np.random.default_rng(7).normal(size=(1, *tensor.shape[1:])).astype(np.float32) for name, tensor in decoder.input.items()}
+    difference = np.abs(loaded.decoder.predict_on_batch(features)["ab"] - decoder.predict_on_batch(features)["ab"]) * AB_SCALE
+    assert 0 < difference.mean() < 0.25  # Lab units; a trained model on real photos moves less (scripts/ship_model.py prints it)
 
 
 def test_a_version_1_folder_loads_with_the_same_colours(tmp_path):
