@@ -175,7 +175,8 @@ def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resum
     precision = choose_precision(settings.precision)
     keras.utils.set_random_seed(settings.seed)
     decoder = build_trained_part(config, precision)
-    if settings.start_from and not resume:
+    state_file = checkpoint_folder / "state.json"
+    if settings.start_from and not (resume and state_file.exists()):  # a resumed run has its own weights
         start_from(decoder, settings.start_from, config)
     loss_spec = registered_loss(settings.loss)
     train, validation = [({name: features[name] for name in frozen_inputs(config)}, ab) for features, ab in (train, validation)]
@@ -187,12 +188,11 @@ def fit(settings, config, train, validation, checkpoint_folder, stopwatch, resum
         compile_options["discriminator_optimizer"] = keras.optimizers.Adam(settings.learning_rate, beta_1=0.5)
     trained.compile(**compile_options)
     state = {"epochs_done": 0, "best_val_loss": float("inf"), "best_epoch": 0, "epochs_without_progress": 0, "history": [], **(extra_state or {})}
-    state_file = checkpoint_folder / "state.json"
     if resume and state_file.exists():
         state = resume_from(checkpoint_folder, decoder, trained)
         print(f"resuming after epoch {state['epochs_done']} (best validation loss {state['best_val_loss']:.4f})")
     elif resume:
-        print(f"nothing to resume in {checkpoint_folder}: starting from scratch")
+        print(f"nothing to resume in {checkpoint_folder}: starting " + (f"from {settings.start_from}" if settings.start_from else "from scratch"))
     check_new_run(checkpoint_folder, resume)
     checkpoint_folder.mkdir(parents=True, exist_ok=True)
 

@@ -267,6 +267,20 @@ def test_a_run_starts_from_a_weights_folder_of_the_same_decoder_and_fewer_tuned_
         start_from(build_trained_part(dataclasses.replace(config, hints=True)), tmp_path / "pretrained", dataclasses.replace(config, hints=True))
 
 
+def test_resume_with_nothing_to_resume_still_starts_from_the_folder(tmp_path):
+    """scripts/train_shipped_model.sh passes --resume to every step: a step not begun yet starts from the step before."""
+    config = ModelConfig(input_size=32, encoder_weights=None, decoder="unet")
+    pretrained = Colorizer.untrained(config)
+    for index, weight in enumerate(pretrained.decoder.trainable_weights):
+        weight.assign(np.random.default_rng(index).normal(0, 0.05, weight.shape))
+    pretrained.save(tmp_path / "pretrained")
+    train, validation = tiny_cache(8, 0, config), tiny_cache(2, 1, config)
+    settings = TrainingSettings(epochs=1, batch_size=8, seed=3, start_from=str(tmp_path / "pretrained"))
+    fresh, _ = fit(settings, config, train, validation, tmp_path / "fresh", Stopwatch())
+    resumed, _ = fit(settings, config, train, validation, tmp_path / "resumed", Stopwatch(), resume=True)
+    assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(fresh.get_weights(), resumed.get_weights()))
+
+
 def test_neutral_term_adds_the_decoded_chroma_on_colourless_things():
     """A confident colour on a gray truth costs neutral_weight x its chroma; on a coloured truth, nothing more."""
     gray_truth, coloured_truth = np.zeros((1, 8, 8, 2), np.float32), np.full((1, 8, 8, 2), 30 / 128, np.float32)
