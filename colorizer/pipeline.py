@@ -45,6 +45,22 @@ class Prediction:
     features: dict | None = None
 
 
+def computing_copy(decoder, config: ModelConfig, precision: str):
+    """The trained part to compute with: `decoder` itself in float32, else rebuilt in `precision` with its weights.
+
+    A weights folder's trained part loads as a float32 model; with fine-tuned VGG16 blocks inside it,
+    float32 would leave most of the model's work out of bfloat16.
+    """
+    if precision == "float32" or decoder.dtype_policy.name != "float32":
+        return decoder
+    copy = build_trained_part(config, precision)
+    try:
+        copy.set_weights(decoder.get_weights())
+    except ValueError:  # a folder from an older layout: compute as stored
+        return decoder
+    return copy
+
+
 class Colorizer:
     """Black-and-white photo in, colour photo out, at the photo's own size.
 
@@ -66,18 +82,19 @@ class Colorizer:
     """
 
     def __init__(self, encoder, decoder, config: ModelConfig, info=None, source="untrained", precision="float32"):
-        self.encoder, self.decoder, self.config = encoder, decoder, config
+        self.encoder, self.decoder, self.config = encoder, decoder, config  # the trained part as stored (float32)
+        self.computing_decoder = computing_copy(decoder, config, precision)  # ... and as it computes
         self.processor = ImageProcessor(config.input_size, 0 if config.hints else config.frame_margin)
         self.info = info or {}
         self.source = source
         self.precision = precision
-        set_temperature(decoder, config.temperature)
+        self.set_temperature(config.temperature)
         lightness = keras.Input(encoder.input.shape[1:], name="lightness")
         features, inputs = dict(encoder(lightness)), [lightness]
         if config.hints:
             features[HINTS_INPUT] = keras.Input(hint_shape(config), name=HINTS_INPUT)
             inputs.append(features[HINTS_INPUT])
-        self.model = keras.Model(inputs, decoder(features)["ab"], name="colorizer")  # L (and hints) -> ab / AB_SCALE
+        self.model = keras.Model(inputs, self.computing_decoder(features)["ab"], name="colorizer")  # L (and hints) -> ab / AB_SCALE
 
     @classmethod
     def from_pretrained(cls, name_or_path=None, revision=None, precision: str = DEFAULT_PRECISION):
@@ -151,7 +168,7 @@ class Colorizer:
     def _decode(self, features, hint_map=None):
         """The decoder's ab (S x S x 2) for one photo's encoder features and hint map (none: no hints)."""
         hints = np.zeros(hint_shape(self.config), np.float32) if hint_map is None else hint_map
-        return np.asarray(self.decoder.predict_on_batch({**features, HINTS_INPUT: hints[None]})["ab"])[0]
+        return np.asarray(self.computing_decoder.predict_on_batch({**features, HINTS_INPUT: hints[None]})["ab"])[0]
 
     def render_pixels(self, prediction: Prediction, strength: float = DEFAULT_STRENGTH, hints=None) -> np.ndarray:
         """The colour photo's pixels (H x W x 3, or x 4 with alpha; uint8, or uint16 for a deep photo) from a prediction.
@@ -228,7 +245,8 @@ class Colorizer:
     def set_temperature(self, temperature: float):
         """Change the annealed-mean temperature of a classification model (lower: more vivid)."""
         self.config = dataclasses.replace(self.config, temperature=temperature)
-        set_temperature(self.decoder, temperature)
+        for decoder in {id(part): part for part in (self.decoder, self.computing_decoder)}.values():
+            set_temperature(decoder, temperature)
 
     def save(self, folder, **extra) -> Path:
         """Write this colorizer's weights folder (see `weights.save_folder` for `extra`)."""

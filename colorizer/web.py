@@ -37,7 +37,7 @@ INTRODUCTION = (
     "Drop a black-and-white photo, or several. You get a colour version at the photo's own resolution, "
     "keeping its lightness, date and resolution setting; drag the slider to compare. "
     "The model guesses likely colours from shapes and shades: skies, foliage and skin come out well, "
-    "the colour of a dress or a car is a guess, often a muted one: if you know it, paint a stroke of it "
+    "the colour of a dress or a car is a guess: if you know it, paint a stroke of it "
     "in the *Paint colours* tab."
 )
 PAINT_HELP = (

@@ -123,7 +123,7 @@ def measure(args, precision):
         print(f"no trained model ({error}); timing an untrained one of the default architecture")
         colorizer = Colorizer.untrained(ModelConfig(), precision=precision)
     size = colorizer.input_size
-    encoder, decoder, processor = colorizer.encoder, colorizer.decoder, colorizer.processor
+    encoder, decoder, processor = colorizer.encoder, colorizer.computing_decoder, colorizer.processor
 
     jpeg = test_photo_jpeg(1024, 768)
     photo = load_photo(jpeg)

@@ -5,7 +5,7 @@
 #
 # 1. the decoder alone on the frozen VGG16 (10 epochs at 5e-4): it fills the feature cache (~10 GB in cache/);
 # 2. VGG16's block 5 fine-tuned with it (2 epochs at 1e-4, the best kept);
-# 3. blocks 4 and 5 fine-tuned with it (EPOCHS_BLOCKS_4_5 epochs at 5e-5), on the same cached features.
+# 3. blocks 4 and 5 fine-tuned with it (2 epochs at 5e-5; EPOCHS_BLOCKS_4_5 to change), on the same cached features.
 # Interrupted, run it again: a finished step is skipped and an unfinished one resumes from its last epoch.
 # Then `python scripts/ship_model.py OUTPUT_FOLDER/blocks-4-5` makes the last one the shipped model.
 # TRAIN_OPTIONS are added to every run (a quick try of the chain: TRAIN_OPTIONS="--max-photos 40 --epochs 1").
@@ -24,4 +24,4 @@ step() {  # step NAME OPTIONS...: skipped once NAME holds a weights folder
 
 step decoder --epochs 10 --learning-rate 5e-4
 step block-5 --start-from "$out/decoder" --encoder-trainable 1 --epochs 2 --learning-rate 1e-4
-step blocks-4-5 --start-from "$out/block-5" --encoder-trainable 2 --epochs "${EPOCHS_BLOCKS_4_5:-3}" --learning-rate 5e-5
+step blocks-4-5 --start-from "$out/block-5" --encoder-trainable 2 --epochs "${EPOCHS_BLOCKS_4_5:-2}" --learning-rate 5e-5

@@ -11,6 +11,7 @@ from skimage import data
 from skimage.color import deltaE_ciede2000
 
 from colorizer import Colorizer, ModelConfig, TrainingSettings, lab
+from colorizer.backend import keras
 from colorizer.precision import choose_precision, cpu_flags, describe
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,6 +76,20 @@ def test_a_bfloat16_encoder_hands_on_float32_features_and_float32_keeps_every_la
     assert all(layer.dtype_policy.name == "float32" for layer in exact.encoder.get_layer("vgg16").layers)
     features = fast.encoder.predict_on_batch(np.full((1, 32, 32, 1), 50.0, np.float32))
     assert all(str(value.dtype) == "float32" for value in features.values())
+
+
+def test_a_bfloat16_colorizer_computes_its_fine_tuned_blocks_in_bfloat16_and_stores_them_in_float32(tmp_path):
+    """The shipped model's VGG16 blocks 4 and 5 live in its trained part, which a folder stores as a float32 model."""
+    config = ModelConfig(input_size=32, encoder_weights=None, encoder_trainable=2)
+    keras.utils.set_random_seed(0)  # a random model amplifies bfloat16's rounding by chance: 1-4 levels
+    Colorizer.untrained(config, precision="float32").save(tmp_path / "model")
+    exact, fast = (Colorizer.from_pretrained(tmp_path / "model", precision=precision) for precision in ("float32", "bfloat16"))
+    assert fast.decoder.get_layer("encoder_top").get_layer("block4_conv1").compute_dtype == "float32"  # as stored, saved as such
+    block4 = fast.model.get_layer("trained").get_layer("encoder_top").get_layer("block4_conv1")
+    assert block4.compute_dtype == "bfloat16" and block4.kernel.dtype == "float32"
+    photo = np.asarray(Image.fromarray(data.coffee()).resize((64, 48), Image.BICUBIC))
+    difference = np.abs(np.asarray(exact.colorize(photo), float) - np.asarray(fast.colorize(photo), float))
+    assert 0 < difference.mean() < 6
 
 
 def test_the_shipped_model_in_bfloat16_stays_within_the_bound_of_float32():
