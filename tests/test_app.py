@@ -457,9 +457,12 @@ def paint_stroke(page, selector, points, photo_size):
     The editor shows the photo centred in its canvas at the zoom it prints (e.g. "118%").
     """
     canvas = page.locator(f"{selector} canvas").first
-    canvas.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
-    box = canvas.bounding_box()
+    for _ in range(5):  # a smooth scroll to the result (on a phone, after colouring) may still be moving the page
+        canvas.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        box = canvas.bounding_box()
+        if box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]:
+            break
     zoom = float(page.locator(selector).get_by_text(re.compile(r"^\d+%$")).first.inner_text().rstrip("%")) / 100
     left = box["x"] + (box["width"] - photo_size[0] * zoom) / 2
     top = box["y"] + (box["height"] - photo_size[1] * zoom) / 2
