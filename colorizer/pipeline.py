@@ -245,7 +245,7 @@ class Colorizer:
     def set_temperature(self, temperature: float):
         """Change the annealed-mean temperature of a classification model (lower: more vivid)."""
         self.config = dataclasses.replace(self.config, temperature=temperature)
-        for decoder in {id(part): part for part in (self.decoder, self.computing_decoder)}.values():
+        for decoder in (self.decoder, self.computing_decoder):  # the same object in float32: set twice, harmlessly
             set_temperature(decoder, temperature)
 
     def save(self, folder, **extra) -> Path:
