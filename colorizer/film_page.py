@@ -13,6 +13,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from .allocator import released_when_idle
 from .config import DEFAULT_STRENGTH, check_strength
 from .files import fit_file_name
 from .handler import fit_strokes
@@ -38,6 +39,7 @@ class FilmHandler:
     def __init__(self, handler, layer_store=None):
         self.handler, self.layer_store = handler, layer_store  # the film paint box's LayerStore, once the page has one
 
+    @released_when_idle
     def __call__(self, film, strength=DEFAULT_STRENGTH, progress=gr.Progress()):  # noqa: B008 (how Gradio passes its progress bar)
         """Returns the colour film's path; every refusal is a message for the page and a line in the log."""
         return self.colour(film, strength, None, progress)

@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 from . import resources
+from .allocator import released_when_idle
 from .config import DEFAULT_STRENGTH, check_strength
 from .files import free_name
 from .images import ImageError, image_size, load_photo
@@ -61,6 +62,7 @@ class ColorizeHandler:
         self._sweeping = threading.Lock()
         weakref.finalize(self, shutil.rmtree, self.results, True)  # on shutdown, or when the page goes away
 
+    @released_when_idle
     def __call__(self, photo, strength=DEFAULT_STRENGTH, output_format=DEFAULT_OUTPUT_FORMAT, hints=None, request: gr.Request = None):
         """One photo: returns (gray, colour) for the slider and the colour file to download.
 
@@ -107,6 +109,7 @@ class ColorizeHandler:
         result, download = self(painting["photo"], strength, output_format, strokes, request)
         return result, download, {**painting, "strokes": digest}
 
+    @released_when_idle
     def start_painting(self, photo, request: gr.Request = None):
         """After a photo is colorized: remember it, and put its gray version (no strokes yet) in the paint box.
 
@@ -126,6 +129,7 @@ class ColorizeHandler:
         """The paint box's bin clears the gray photo too: put it back, without strokes."""
         return self.start_painting(painting["photo"] if painting else None, request)[1]
 
+    @released_when_idle
     def batch(
         self, photos, strength=DEFAULT_STRENGTH, output_format=DEFAULT_OUTPUT_FORMAT,
         progress=gr.Progress(), request: gr.Request = None,  # noqa: B008 (Gradio's way)

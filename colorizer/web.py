@@ -15,6 +15,7 @@ import sys
 import gradio as gr
 
 from . import hub, resources
+from .allocator import limit_arenas
 from .config import DEFAULT_PORT, DEFAULT_STRENGTH, MAX_STRENGTH
 from .film_page import MAX_FILM_UPLOAD_BYTES, film_tab
 from .handler import MAX_BATCH, ColorizeHandler
@@ -232,6 +233,7 @@ def show_selected(pairs, selected: gr.SelectData):
 
 def launch(spec=None, server_name=None, server_port=None, precision=DEFAULT_PRECISION, **launch_options):
     """Load the model (falling back to the shipped one) and serve the page until interrupted."""
+    limit_arenas(CONCURRENCY)
     with starting("stopped"):
         colorizer, notice = load_colorizer(spec, precision)
         print(f"Colorizer: {colorizer.source}; {describe(precision)}", flush=True)
