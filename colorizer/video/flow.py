@@ -22,6 +22,7 @@ CONSISTENCY_SHARE = 0.05  # the round trip may miss by this share of the motion.
 CONSISTENCY_PIXELS = 0.5  # ...plus this many pixels
 LIGHTNESS_MATCH = 8.0  # L units between a pixel and where it is carried from, beyond which it is not trusted
 FLOW_PRESET = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM  # "fast" halves the time and loses a moving object's motion (tests)
+REFINEMENT_ITERATIONS = 0  # of the preset's variational smoothing (5): three fifths of the time, and no steadier colour
 
 
 def lightness_image(lightness: np.ndarray) -> np.ndarray:
@@ -31,7 +32,9 @@ def lightness_image(lightness: np.ndarray) -> np.ndarray:
 
 def dense_flow(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     """For each pixel x of `source` (8-bit, H x W), where it lies in `target`: x + flow[x] (H x W x 2, in pixels: dx, dy)."""
-    return cv2.DISOpticalFlow_create(FLOW_PRESET).calc(source, target, None)
+    search = cv2.DISOpticalFlow_create(FLOW_PRESET)
+    search.setVariationalRefinementIterations(REFINEMENT_ITERATIONS)
+    return search.calc(source, target, None)
 
 
 def warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
@@ -43,6 +46,11 @@ def warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
 @functools.cache
 def _pixel_grid(height, width):
     return np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+
+
+def _squared_length(vectors: np.ndarray) -> np.ndarray:
+    """dx² + dy² of H x W x 2 vectors (np.sum over an axis of two is ten times slower)."""
+    return vectors[..., 0] * vectors[..., 0] + vectors[..., 1] * vectors[..., 1]
 
 
 @dataclass(frozen=True)
@@ -64,8 +72,8 @@ class FramePair:
         backward, forward = dense_flow(current_image, previous_image), dense_flow(previous_image, current_image)
         returning = warp(forward, backward)  # the forward flow where each pixel came from: its opposite, where trusted
         round_trip = backward + returning
-        tolerance = CONSISTENCY_SHARE * (np.sum(backward**2, -1) + np.sum(returning**2, -1)) + CONSISTENCY_PIXELS
-        consistent = np.sum(round_trip**2, -1) <= tolerance
+        tolerance = CONSISTENCY_SHARE * (_squared_length(backward) + _squared_length(returning)) + CONSISTENCY_PIXELS
+        consistent = _squared_length(round_trip) <= tolerance
         matching = np.abs(warp(previous, backward) - current) <= LIGHTNESS_MATCH
         return cls(backward, forward, consistent & matching)
 
