@@ -19,16 +19,16 @@ M_ARENA_MAX = -8  # mallopt's parameter, from glibc's malloc.h
 IDLE_S = 1.0  # quiet this long after the last request, the server hands its freed memory back
 
 
+@functools.cache
 def _glibc():
-    """The C library if it is glibc on Linux (it has `malloc_trim`), else None."""
+    """The C library if it is glibc on Linux (the one with `mallopt` and `malloc_trim`), else None."""
     if not sys.platform.startswith("linux"):
         return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt, libc.malloc_trim  # noqa: B018 (only glibc has both)
-    except (OSError, AttributeError):
+    except OSError:
         return None
-    return libc
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
 
 
 def limit_arenas(arenas: int) -> bool:
