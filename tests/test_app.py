@@ -457,13 +457,15 @@ def paint_stroke(page, selector, points, photo_size):
     The editor shows the photo centred in its canvas at the zoom it prints (e.g. "118%").
     """
     canvas = page.locator(f"{selector} canvas").first
-    for _ in range(5):  # a smooth scroll to the result (on a phone, after colouring) may still be moving the page
-        canvas.scroll_into_view_if_needed()
+    zoom_text = page.locator(selector).get_by_text(re.compile(r"^\d+%$")).first
+    zoom = None
+    for _ in range(20):  # a smooth scroll to the result (on a phone, after colouring) may still be moving the page,
+        canvas.scroll_into_view_if_needed()  # and the photo may still be arriving (the zoom changes when it is fitted)
         page.wait_for_timeout(500)
         box = canvas.bounding_box()
-        if box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]:
+        zoom, previous_zoom = float(zoom_text.inner_text().rstrip("%")) / 100, zoom
+        if box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"] and zoom == previous_zoom:
             break
-    zoom = float(page.locator(selector).get_by_text(re.compile(r"^\d+%$")).first.inner_text().rstrip("%")) / 100
     left = box["x"] + (box["width"] - photo_size[0] * zoom) / 2
     top = box["y"] + (box["height"] - photo_size[1] * zoom) / 2
     screen = [(left + x * zoom, top + y * zoom) for x, y in points]
