@@ -39,7 +39,6 @@ class FilmHandler:
     def __init__(self, handler, layer_store=None):
         self.handler, self.layer_store = handler, layer_store  # the film paint box's LayerStore, once the page has one
 
-    @released_when_idle
     def __call__(self, film, strength=DEFAULT_STRENGTH, progress=gr.Progress()):  # noqa: B008 (how Gradio passes its progress bar)
         """Returns the colour film's path; every refusal is a message for the page and a line in the log."""
         return self.colour(film, strength, None, progress)
@@ -74,6 +73,7 @@ class FilmHandler:
             message = "The film is too large." if str(error) == "too large" else "Please upload a film."
             raise gr.Error(message, print_exception=False) from None
 
+    @released_when_idle  # both ways in (`__call__`, `with_strokes`) colour here
     def colour(self, film, strength, strokes, progress):
         from .video.io import FilmError, probe
 

@@ -114,6 +114,25 @@ def test_the_film_handler_reads_only_uploads_within_the_size_limit(tiny_colorize
         films({"path": str(uploaded)})
 
 
+def test_both_ways_to_colour_a_film_count_as_work_for_the_memory_release(tmp_path, monkeypatch, tiny_colorizer):
+    """A film coloured again with strokes is work too: the server hands no memory back while it runs."""
+    from colorizer import allocator, film_page
+    from colorizer.handler import ColorizeHandler
+
+    entered = []
+
+    class Counting(allocator.IdleRelease):
+        def working(self):
+            entered.append(True)
+            return super().working()
+
+    monkeypatch.setattr(allocator, "SERVER", Counting(release=lambda: None))
+    films = film_page.FilmHandler(ColorizeHandler(tiny_colorizer, allowed_folders=[(tmp_path / "uploads").resolve()]))
+    films(None)
+    films.with_strokes(None, 1.0, None)
+    assert len(entered) == 2
+
+
 def test_strokes_painted_on_the_pages_first_frame_follow_the_film(tmp_path):
     from colorizer import film_page
     from colorizer.handler import ColorizeHandler
