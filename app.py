@@ -6,7 +6,7 @@
 
 import sys
 
-from colorizer.app_command import main
+from colorizer.cli.app import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -5,7 +5,7 @@
 
 import sys
 
-from colorizer.train_command import main
+from colorizer.cli.train import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,6 +1,6 @@
 """Colorize black-and-white photos: L in, a and b out, at the photo's own resolution.
 
-    from colorizer import Colorizer
+    from . import Colorizer
     Colorizer.from_pretrained().colorize("photo.jpg").save("colour.png")
 
 The model classes import TensorFlow, which takes seconds: they load on first use, so
@@ -12,17 +12,18 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of users' terminals
 
-from .images import MAX_PIXELS, ImageError, load_photo
-from .outputs import save_image, save_png
+from .colour.images import MAX_PIXELS, ImageError, load_photo
+from .colour.outputs import save_image, save_png
 
 __version__ = "0.2.0"
 _LAZY = {
     "Colorizer": "pipeline",
-    "ImageProcessor": "processor",
-    "grayscale": "processor",
+    "Prediction": "pipeline",
+    "ImageProcessor": "colour.processor",
+    "grayscale": "colour.processor",
     "ModelConfig": "config",
     "TrainingSettings": "config",
-    "WeightsError": "weights",
+    "WeightsError": "model.weights",
 }
 __all__ = [
     "MAX_PIXELS",
@@ -30,6 +31,7 @@ __all__ = [
     "ImageError",
     "ImageProcessor",
     "ModelConfig",
+    "Prediction",
     "TrainingSettings",
     "WeightsError",
     "grayscale",

@@ -20,9 +20,9 @@ import tempfile
 import warnings
 from pathlib import Path, PurePosixPath
 
+from .colour.images import IMAGE_SUFFIXES
+from .colour.outputs import OUTPUT_FORMATS
 from .files import fit_file_name, free_name
-from .images import IMAGE_SUFFIXES
-from .outputs import OUTPUT_FORMATS
 
 INSTALL_HINT = 'colorize --ray needs Ray Data: pip install "colorizer[ray]"'
 BATCH = 8  # photos an actor colorizes per call: the model's batch, and what a dead worker's retry repeats at most
@@ -127,7 +127,7 @@ class ColorizeActor:
 
     def colorize_one(self, source, target):
         """("written" | "skipped" | "failed", reason)."""
-        from .images import ImageError
+        from .colour.images import ImageError
 
         target_fs, target_path = filesystem(target)
         if not self.overwrite and target_fs.get_file_info(target_path).type.name != "NotFound":
@@ -158,7 +158,7 @@ def _use_only_assigned_cpus():
     """TensorFlow sizes its thread pools to the whole machine; an actor given one CPU of it keeps to one."""
     import ray
 
-    from .backend import keras
+    from .model.backend import keras
 
     cpus = max(1, round(ray.get_runtime_context().get_assigned_resources().get("CPU", 1)))
     if keras.backend.backend() == "tensorflow":

@@ -14,7 +14,7 @@ import argparse
 import dataclasses
 from dataclasses import dataclass, field
 
-from .precision import DEFAULT_PRECISION, PRECISIONS, check_precision
+from .model.precision import DEFAULT_PRECISION, PRECISIONS, check_precision
 
 
 def option(default, help, **argparse_options):

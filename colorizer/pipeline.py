@@ -10,17 +10,17 @@ from pathlib import Path
 
 import numpy as np
 
-from . import weights
-from .backend import keras
+from .colour.images import Photo, load_photo
+from .colour.outputs import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, save_image, to_pil
+from .colour.processor import ImageProcessor
 from .config import DEFAULT_STRENGTH, ModelConfig, check_strength
-from .decoders import HINTS_INPUT, build_trained_part, frozen_inputs, hint_shape, set_temperature
-from .encoder import build_encoder
-from .hints import photo_hint_map
-from .images import Photo, load_photo
-from .outputs import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, save_image, to_pil
-from .precision import DEFAULT_PRECISION, choose_precision
-from .processor import ImageProcessor
-from .propagation import spread_hints
+from .hints.spreading import spread_hints
+from .hints.strokes import photo_hint_map
+from .model import weights
+from .model.backend import keras
+from .model.decoders import HINTS_INPUT, build_trained_part, frozen_inputs, hint_shape, set_temperature
+from .model.encoder import build_encoder
+from .model.precision import DEFAULT_PRECISION, choose_precision
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ from PIL import Image
 from skimage import data
 
 from colorizer import Colorizer, ModelConfig, WeightsError, load_photo
-from colorizer.decoders import HINTS_INPUT, hint_shape
-from colorizer.loadtest import PeakMemory
-from colorizer.precision import PRECISIONS, choose_precision, describe
+from colorizer.app.loadtest import PeakMemory
+from colorizer.model.decoders import HINTS_INPUT, hint_shape
+from colorizer.model.precision import PRECISIONS, choose_precision, describe
 
 BATCH = 8  # photos in the batch measurement
 
@@ -67,7 +67,7 @@ def ten_strokes(photo_rgb):
 def page_stroke_ms(colorizer, jpeg, strokes, out_dir, repeats):
     """What the app's server spends on one stroke once the photo is coloured: the paint box's layer read
     from its upload, the kept prediction rendered with it, the colour PNG written."""
-    from colorizer.handler import ColorizeHandler
+    from colorizer.app.photo_handler import ColorizeHandler
 
     out_dir.mkdir(parents=True, exist_ok=True)
     photo, layer = out_dir / "page-photo.jpg", out_dir / "page-layer.png"

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from colorizer import Colorizer
-from colorizer.evaluate import GRAY_BASELINE, TRUTH, combine, evaluate, find_sets, held_out_sets
-from colorizer.weights import read_config
+from colorizer.evaluate.evaluation import GRAY_BASELINE, TRUTH, combine, evaluate, find_sets, held_out_sets
+from colorizer.model.weights import read_config
 
 
 def measure(colorizer, sets, size, strength, limit):

@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from colorizer import Colorizer, lab
-from colorizer.loadtest import resident_mb
-from colorizer.precision import describe
+from colorizer import Colorizer
+from colorizer.app.loadtest import resident_mb
+from colorizer.colour import lab
+from colorizer.model.precision import describe
 from colorizer.video.io import FilmWriter, read_frames
 from colorizer.video.measure import film_measures
 

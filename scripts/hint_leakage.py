@@ -2,7 +2,7 @@
 
     python scripts/hint_leakage.py [--model FOLDER] [--data ../shared/data/test] [--trials 3] [--limit N]
 
-For each test set: single-hint trials of a simulated user (`colorizer.hint_measures`): leakage (the
+For each test set: single-hint trials of a simulated user (`colorizer.hints.measures`): leakage (the
 mean ab change on things of another colour) and reach (how much closer to the truth the things of
 the hint's colour came), and CIEDE2000 with ten hints; for the spreading that follows lightness
 edges only (before issue 22) and the one that also follows texture and the model's own colour.
@@ -16,10 +16,12 @@ from pathlib import Path
 import numpy as np
 from skimage.color import deltaE_ciede2000
 
-from colorizer import Colorizer, lab, pipeline, propagation
-from colorizer.hint_measures import hint_spread
-from colorizer.hints import simulated_user_hints
-from colorizer.images import find_image_files, read_rgb
+from colorizer import Colorizer, pipeline
+from colorizer.colour import lab
+from colorizer.colour.images import find_image_files, read_rgb
+from colorizer.hints import spreading
+from colorizer.hints.measures import hint_spread
+from colorizer.hints.strokes import simulated_user_hints
 
 WAYS = {
     "lightness edges only": {"texture_sigma": None},
@@ -40,7 +42,7 @@ def main():
     for folder in sorted(path for path in args.data.iterdir() if path.is_dir()):
         photos = [(path, read_rgb(path)) for path in find_image_files(folder)[: args.limit]]
         for way, options in WAYS.items():
-            pipeline.spread_hints = functools.partial(propagation.spread_hints, **options)  # what the colorizer calls
+            pipeline.spread_hints = functools.partial(spreading.spread_hints, **options)  # what the colorizer calls
             spreads, errors = [], []
             for path, truth in photos:
                 rng = np.random.default_rng(zlib.crc32(path.name.encode()))

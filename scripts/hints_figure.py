@@ -14,8 +14,8 @@ import numpy as np
 from PIL import Image
 
 from colorizer import Colorizer, load_photo
-from colorizer.evaluate import contact_sheet
-from colorizer.processor import grayscale
+from colorizer.colour.processor import grayscale
+from colorizer.evaluate.evaluation import contact_sheet
 
 
 def panels(colorizer, photo_path, strokes_path):

@@ -14,10 +14,11 @@ import numpy as np
 from skimage.color import deltaE_ciede2000
 from tqdm import tqdm
 
-from colorizer import Colorizer, lab
-from colorizer.decoders import build_trained_part
-from colorizer.evaluate import colourfulness, find_sets, psnr
-from colorizer.images import read_rgb
+from colorizer import Colorizer
+from colorizer.colour import lab
+from colorizer.colour.images import read_rgb
+from colorizer.evaluate.evaluation import colourfulness, find_sets, psnr
+from colorizer.model.decoders import build_trained_part
 
 
 def main():

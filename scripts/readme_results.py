@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 from skimage import data as skimage_data
 
-from colorizer.evaluate import (
+from colorizer.evaluate.evaluation import (
     GRAY_BASELINE,
     TRUTH,
     combine,
@@ -85,7 +85,7 @@ def category_table(results, names):
 
 def before_after(models, path, thumb=256):
     """Gray, each model and the truth for the photos viewers named (kodim23, kodim03, astronaut, rocket)."""
-    from colorizer import lab
+    from colorizer.colour import lab
 
     truths = {name: np.asarray(Image.open(file).convert("RGB")) for name, file in FIGURE_PHOTOS.items() if file.is_file()}
     truths["astronaut"], truths["rocket"] = skimage_data.astronaut(), skimage_data.rocket()

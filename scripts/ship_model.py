@@ -25,8 +25,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from colorizer import Colorizer
+    from colorizer.model.weights import load_folder, save_folder
     from colorizer.resources import example_photos
-    from colorizer.weights import load_folder, save_folder
 
     config, decoder, document = load_folder(args.folder)
     extra = {name: (args.folder / name).read_text() for name in EXTRA_FILES if (args.folder / name).is_file()}

@@ -20,7 +20,7 @@ def tiny_config():
 
 def constant_decoder(config, ab=CONSTANT_AB):
     """A decoder whose output is tanh(bias) everywhere: colours the tests can predict exactly."""
-    from colorizer.decoders import build_decoder
+    from colorizer.model.decoders import build_decoder
 
     decoder = build_decoder(config)
     layer = decoder.get_layer("ab")
@@ -32,7 +32,7 @@ def constant_decoder(config, ab=CONSTANT_AB):
 def hint_painting_decoder(config):
     """A unet decoder (regression head) that shows the hints and nothing else: each hinted S/4 cell
     gets its hint's ab, every other cell gray. Its colours are the strokes', exactly where they are."""
-    from colorizer.decoders import build_decoder
+    from colorizer.model.decoders import build_decoder
 
     decoder = build_decoder(config)
     for layer in decoder.layers:
@@ -79,12 +79,12 @@ def tiny_weights(tmp_path_factory, tiny_colorizer):
 @pytest.fixture(scope="session")
 def served_demo(tiny_colorizer):
     """The app's page around the tiny constant-colour model, served in this process; yields its URL."""
-    web = pytest.importorskip("colorizer.web", reason="needs gradio")
-    from colorizer.loadtest import free_port
+    app_page = pytest.importorskip("colorizer.app.page", reason="needs gradio")
+    from colorizer.app.loadtest import free_port
 
-    demo = web.build_demo(tiny_colorizer)
+    demo = app_page.build_demo(tiny_colorizer)
     port = free_port()
-    demo.launch(server_port=port, prevent_thread_lock=True, max_file_size=web.MAX_FILE_BYTES, quiet=True)
+    demo.launch(server_port=port, prevent_thread_lock=True, max_file_size=app_page.MAX_FILE_BYTES, quiet=True)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
 

@@ -9,8 +9,8 @@ import time
 import numpy as np
 import pytest
 
-from colorizer import loadtest
-from colorizer.allocator import IdleRelease, hand_back_freed_memory, released_when_idle
+from colorizer.app import loadtest
+from colorizer.app.memory_release import IdleRelease, hand_back_freed_memory, released_when_idle
 
 
 def recording_release():

@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorizer import data, hub
-from colorizer import loadtest as load_benchmark  # the load test runs the benchmark's own code
-from colorizer.hints import PALETTE, parse_colour
-from colorizer.lab import rgb_to_lab
+from colorizer.app import loadtest as load_benchmark  # the load test runs the benchmark's own code
+from colorizer.colour.lab import rgb_to_lab
+from colorizer.hints.strokes import PALETTE, parse_colour
+from colorizer.model import hub
+from colorizer.train import dataset
 
 from conftest import CONSTANT_AB, gradient_image, write
 
@@ -27,14 +28,14 @@ gradio = pytest.importorskip("gradio")
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from colorizer import web
-from colorizer.handler import MAX_BATCH, ColorizeHandler
+from colorizer.app import page as app_page
+from colorizer.app.photo_handler import MAX_BATCH, ColorizeHandler
 
 CHROMIUM = Path("/usr/bin/chromium")
 
 
 def mean_chroma(image):
-    return data.mean_chroma(np.asarray(image.convert("RGB")))
+    return dataset.mean_chroma(np.asarray(image.convert("RGB")))
 
 
 def test_model_spec_takes_a_revision_after_at():
@@ -125,7 +126,7 @@ def test_the_gray_half_of_the_slider_keeps_the_photos_transparency(tiny_colorize
 
 
 def test_the_page_says_where_it_serves_when_the_usual_port_is_taken(tiny_weights, monkeypatch, capsys):
-    from colorizer.loadtest import free_port
+    from colorizer.app.loadtest import free_port
 
     monkeypatch.setenv("COLORIZER_SHIPPED_WEIGHTS", str(tiny_weights))
     busy = free_port()
@@ -133,7 +134,7 @@ def test_the_page_says_where_it_serves_when_the_usual_port_is_taken(tiny_weights
         holder.bind(("127.0.0.1", busy))
         holder.listen()
         monkeypatch.setenv("GRADIO_SERVER_PORT", str(busy))
-        demo = web.launch(prevent_thread_lock=True)
+        demo = app_page.launch(prevent_thread_lock=True)
         try:
             line = capsys.readouterr().out.strip().splitlines()[-1]
             assert line.startswith(f"Colorizer: open http://127.0.0.1:{demo.server_port}/")
@@ -153,13 +154,13 @@ def test_broken_upload_gets_the_librarys_message(served_demo, tmp_path):
 def test_an_unloadable_model_falls_back_to_the_shipped_one_with_a_notice(monkeypatch, tiny_weights):
     monkeypatch.setenv("COLORIZER_SHIPPED_WEIGHTS", str(tiny_weights))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    colorizer, notice = web.load_colorizer("nobody/no-such-model@v9")
+    colorizer, notice = app_page.load_colorizer("nobody/no-such-model@v9")
     assert colorizer.source == "the shipped model"
     assert "`nobody/no-such-model`" in notice and "shipped model" in notice
-    _, local_notice = web.load_colorizer(str(tiny_weights.parent / "private" / "model"))
+    _, local_notice = app_page.load_colorizer(str(tiny_weights.parent / "private" / "model"))
     assert "private" not in local_notice and "shipped model" in local_notice  # no server path, no error text
 
-    demo = web.build_demo(colorizer, notice)
+    demo = app_page.build_demo(colorizer, notice)
     texts = [block.get("props", {}).get("value") for block in demo.config["components"]]
     assert any(text and notice in text for text in texts)
 
@@ -217,7 +218,7 @@ def fetch(url, path):
 def test_browser_drop_a_photo_see_the_slider_download_it(shipped_app, device, tmp_path):
     """Driven as a user would: drop, look, download, change the strength; then a broken file."""
     url, browser = shipped_app
-    photo = web.EXAMPLES[0] if web.EXAMPLES else write(tmp_path / "ramp.jpg", gradient_image(480, 320))
+    photo = app_page.EXAMPLES[0] if app_page.EXAMPLES else write(tmp_path / "ramp.jpg", gradient_image(480, 320))
     with Image.open(photo) as original:
         expected_size = original.size
     page = browser.new_page(**VIEWPORTS[device])
@@ -323,7 +324,7 @@ def test_browser_an_example_follows_the_model_the_app_runs(shipped_app, tiny_wei
         for name, address in (("shipped", url), ("tiny", tiny_url)):
             page = browser.new_page(**VIEWPORTS["desktop"])
             page.goto(address)
-            page.locator(f"img[src*='{web.EXAMPLES[0].name}']").first.click()  # the first example
+            page.locator(f"img[src*='{app_page.EXAMPLES[0].name}']").first.click()  # the first example
             link = page.locator("#download a[href]").first
             link.wait_for(timeout=60_000)
             with Image.open(fetch(link.get_attribute("href"), tmp_path / f"{name}.png")) as colour:
@@ -426,7 +427,7 @@ def coffee_to_paint(shipped_app, device):
 
 def colour_the_coffee_example(page):
     """Click the coffee example and wait for its colour file; returns the download link."""
-    coffee = next(path for path in web.EXAMPLES if path.name == "coffee.jpg")
+    coffee = next(path for path in app_page.EXAMPLES if path.name == "coffee.jpg")
     page.locator(f"img[src*='{coffee.name}']").first.click()
     link = page.locator("#download a[href]").first
     link.wait_for(timeout=60_000)
@@ -523,7 +524,7 @@ def test_a_burst_beyond_the_queue_is_refused_at_once_and_the_rest_completes(tiny
     print(f"burst: {len(completed)} completed, {len(refused)} refused (slowest refusal {max(refused, default=0):.2f} s, "
           f"slowest completion {max(completed, default=0):.1f} s); memory {before} -> {after} MB")
     assert outcomes.count("failed") == 0, sorted({record["reason"] for record in results if record["reason"]})[:5]
-    assert refused and len(completed) >= web.QUEUE_SIZE  # the queue held what it could, the overflow was turned away
-    assert max(refused) < min(sorted(completed)[web.CONCURRENCY:])  # a refusal comes before any queued answer
+    assert refused and len(completed) >= app_page.QUEUE_SIZE  # the queue held what it could, the overflow was turned away
+    assert max(refused) < min(sorted(completed)[app_page.CONCURRENCY:])  # a refusal comes before any queued answer
     if before is not None:
         assert after < before + 100, f"server memory grew from {before:.0f} to {after:.0f} MB"

@@ -17,8 +17,8 @@ from test_app import (  # the same app and browser helpers as the first browser 
     wait_for_new_download,
 )
 
-from colorizer import web
-from colorizer.lab import rgb_to_lab
+from colorizer.app import page as app_page
+from colorizer.colour.lab import rgb_to_lab
 from colorizer.video.io import probe, read_frames
 
 
@@ -83,7 +83,7 @@ def test_browser_on_a_phone_a_long_file_name_is_shown_whole(shipped_app, tmp_pat
     page = browser.new_page(**VIEWPORTS["phone"])
     page.goto(url)
     photo = tmp_path / "grandmothers_album_summer_holiday_at_the_seaside_1954_scan_0042.jpg"
-    shutil.copy(next(path for path in web.EXAMPLES if path.name == "coffee.jpg"), photo)
+    shutil.copy(next(path for path in app_page.EXAMPLES if path.name == "coffee.jpg"), photo)
     page.locator("#photo input[type=file]").set_input_files(str(photo))
     page.locator("#download a[href]").first.wait_for(timeout=60_000)
     name = page.locator("#download .filename").first

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorizer.lab import rgb_to_lab
+from colorizer.colour.lab import rgb_to_lab
 
 from conftest import gradient_image, two_halves, write
 
 gradio = pytest.importorskip("gradio")
-from colorizer import web
-from colorizer.handler import ColorizeHandler, fit_strokes
-from colorizer.paint_box import PREVIEW_SIZE, merge_layers
+from colorizer.app import page as app_page
+from colorizer.app.paint_box import PREVIEW_SIZE, merge_layers
+from colorizer.app.photo_handler import ColorizeHandler, fit_strokes
 
 RED = (200, 30, 40)
 
@@ -147,7 +147,7 @@ def test_hints_through_the_api_are_an_image_the_size_of_the_photo(hinted_handler
 
 def test_every_page_has_a_paint_box(tiny_colorizer, hinted_handler):
     for colorizer in (tiny_colorizer, hinted_handler[0].colorizer):  # trained without hints, and with
-        components = web.build_demo(colorizer).config["components"]
+        components = app_page.build_demo(colorizer).config["components"]
         editors = [block["props"].get("elem_id") for block in components if block["type"] == "imageeditor"]
         assert sorted(editors) == ["film-paint", "paint"]  # the photo's, and the film's first frame
 

@@ -8,9 +8,10 @@ from conftest import gradient_image, write
 
 gradio = pytest.importorskip("gradio")
 
-from colorizer import uploads, web
-from colorizer.handler import RESULT_LIFETIME_S, ColorizeHandler
-from colorizer.loadtest import call
+from colorizer.app import page as app_page
+from colorizer.app import uploads
+from colorizer.app.loadtest import call
+from colorizer.app.photo_handler import RESULT_LIFETIME_S, ColorizeHandler
 
 
 def call_colorize(url, file_data, strength=1.0, hints=None):
@@ -20,7 +21,7 @@ def call_colorize(url, file_data, strength=1.0, hints=None):
 
 def test_a_real_upload_through_the_same_route_is_colorized(served_demo, tmp_path):
     """The calls below are refused for what they name, not for their form."""
-    from colorizer.loadtest import upload
+    from colorizer.app.loadtest import upload
 
     photo = write(tmp_path / "photo.png", gradient_image(64, 48))
     ok, stream = call_colorize(served_demo, upload(served_demo, photo))
@@ -37,7 +38,7 @@ def test_a_server_path_is_never_read(served_demo, tmp_path, with_meta):
 
 
 def test_hints_that_name_a_server_path_are_never_read(served_demo, tmp_path):
-    from colorizer.loadtest import upload
+    from colorizer.app.loadtest import upload
 
     photo = upload(served_demo, write(tmp_path / "photo.png", gradient_image(64, 48)))
     secret = write(tmp_path / "private" / "secret.png", gradient_image(64, 48))
@@ -73,7 +74,7 @@ def test_the_reader_takes_only_regular_files_inside_the_allowed_folders(tmp_path
 
 def test_the_example_photos_are_still_read(tiny_colorizer):
     handler = ColorizeHandler(tiny_colorizer)
-    for example in web.EXAMPLES:
+    for example in app_page.EXAMPLES:
         (gray, colour), download = handler(str(example))
         assert colour == download and gray.endswith("-gray.png")
 

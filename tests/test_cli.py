@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from colorizer.__main__ import main
+from colorizer.cli.colorize import main
 
 from conftest import gradient_image
 
@@ -75,7 +75,7 @@ def test_module_entry_point_and_help(tiny_weights, tmp_path):
 def run_quickly(arguments, cwd):
     """The command in a fresh interpreter; returns (exit code, stderr, whether TensorFlow was imported)."""
     script = (
-        "import sys\nfrom colorizer.__main__ import main\ncode = main(sys.argv[1:])\n"
+        "import sys\nfrom colorizer.cli.colorize import main\ncode = main(sys.argv[1:])\n"
         "print('TF' if 'tensorflow' in sys.modules else 'no TF', file=sys.stderr)\nsys.exit(code)\n"
     )
     run = subprocess.run([sys.executable, "-c", script, *map(str, arguments)], cwd=cwd, capture_output=True, text=True, check=False)
@@ -112,7 +112,7 @@ def test_a_taken_port_is_one_clear_line(tmp_path):
         holder.listen()
         port = holder.getsockname()[1]
         run = subprocess.run(
-            [sys.executable, "-m", "colorizer.app_command", "--port", str(port)], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+            [sys.executable, "-m", "colorizer.cli.app", "--port", str(port)], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
         )
     assert run.returncode == 2 and run.stderr.strip() == (
         f"error: port {port} is taken (is another copy running?): give another --port, or none to take 7860 or the next free one"

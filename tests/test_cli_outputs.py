@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from colorizer import files
-from colorizer.__main__ import main
+from colorizer.cli.colorize import main
 
 from conftest import gradient_image
 

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorizer.__main__ import main, plan_outputs
-from colorizer.images import find_images
+from colorizer.cli.colorize import main, plan_outputs
+from colorizer.colour.images import find_images
 
 from conftest import colour_photo, gradient_image, write
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from colorizer import ModelConfig, TrainingSettings
+from colorizer.cli.train import parse_args
 from colorizer.config import add_options, from_options
-from colorizer.decoders import DECODERS
-from colorizer.losses import LOSSES
-from colorizer.train_command import parse_args
+from colorizer.model.decoders import DECODERS
+from colorizer.train.losses import LOSSES
 
 
 def test_the_training_command_line_is_built_from_the_configs():
@@ -45,7 +45,7 @@ def test_train_help_answers_without_loading_tensorflow():
     """Listing the decoders and losses needs TensorFlow (seconds); --help must not wait for it."""
     script = (
         "import sys, contextlib, io\n"
-        "from colorizer.train_command import parse_args\n"
+        "from colorizer.cli.train import parse_args\n"
         "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
         "    parse_args(['--help'])\n"
         "print(sorted(name for name in ('tensorflow', 'keras') if name in sys.modules))\n"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from colorizer import data
+from colorizer.train import dataset
 
 from conftest import colour_photo, write
 
@@ -23,7 +23,7 @@ def messy_folder(tmp_path):
 
 
 def test_hygiene_finds_corrupt_gray_and_duplicate_files(messy_folder):
-    scan = data.scan_dataset(messy_folder, validation_percent=20)
+    scan = dataset.scan_dataset(messy_folder, validation_percent=20)
     names = lambda paths: sorted(p.name for p in paths)
     assert names(path for path, _ in scan.unreadable) == ["broken.jpg"]
     assert names(scan.near_gray) == ["gray.png"]
@@ -34,10 +34,10 @@ def test_hygiene_finds_corrupt_gray_and_duplicate_files(messy_folder):
 
 
 def test_split_is_stable_when_photos_are_added(messy_folder):
-    before = data.scan_dataset(messy_folder, validation_percent=30)
+    before = dataset.scan_dataset(messy_folder, validation_percent=30)
     for index in range(100, 120):
         write(messy_folder / f"new{index}.png", colour_photo(index))
-    after = data.scan_dataset(messy_folder, validation_percent=30)
+    after = dataset.scan_dataset(messy_folder, validation_percent=30)
     side_before = {p.path.name: "val" for p in before.validation} | {p.path.name: "train" for p in before.train}
     side_after = {p.path.name: "val" for p in after.validation} | {p.path.name: "train" for p in after.train}
     assert all(side_after[name] == side for name, side in side_before.items())
@@ -48,7 +48,7 @@ def test_several_folders_are_scanned_as_one_set(messy_folder, tmp_path):
     other = tmp_path / "more"
     write(other / "x.png", colour_photo(200))
     (other / "again.png").write_bytes((messy_folder / "p01.png").read_bytes())  # a duplicate across folders
-    scan = data.scan_dataset([messy_folder, other], validation_percent=20)
+    scan = dataset.scan_dataset([messy_folder, other], validation_percent=20)
     kept = {photo.path.name for photo in scan.train + scan.validation}
     assert "x.png" in kept and len(kept) == 14
     assert [(a.name, b.name) for a, b in scan.duplicates if a.name == "again.png"] == [("again.png", "p01.png")]
@@ -59,21 +59,21 @@ def test_seed_layouts_use_the_colour_folder_only(tmp_path):
         top, colour, gray = layout
         write(tmp_path / top / colour / "a.jpg", colour_photo(1))
         write(tmp_path / top / gray / "a.jpg", colour_photo(1)[..., :1].repeat(3, 2))
-    found = sorted(str(p.relative_to(tmp_path)) for p in data.find_training_images(tmp_path))
+    found = sorted(str(p.relative_to(tmp_path)) for p in dataset.find_training_images(tmp_path))
     assert found == ["dataset/class 0/a.jpg", "landscape Images/color/a.jpg"]
 
 
 def test_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="training data folder not found"):
-        data.find_training_images(tmp_path / "nope")
+        dataset.find_training_images(tmp_path / "nope")
 
 
 def test_augmentation_shape_and_determinism():
     photo = colour_photo(7, size=64)
-    augment = data.Augmentation()
-    first = augment(photo, data.sample_rng(0, "ab" * 32, 0))
-    again = augment(photo, data.sample_rng(0, "ab" * 32, 0))
-    other = augment(photo, data.sample_rng(1, "ab" * 32, 0))
+    augment = dataset.Augmentation()
+    first = augment(photo, dataset.sample_rng(0, "ab" * 32, 0))
+    again = augment(photo, dataset.sample_rng(0, "ab" * 32, 0))
+    other = augment(photo, dataset.sample_rng(1, "ab" * 32, 0))
     assert first.ndim == 3 and first.shape[2] == 3 and first.dtype == np.uint8
     assert 16 <= min(first.shape[:2]) and max(first.shape[:2]) <= 64  # a crop at the photo's own resolution
     assert np.array_equal(first, again) and not (first.shape == other.shape and np.array_equal(first, other))
@@ -95,7 +95,7 @@ def test_feature_cache_fills_in_chunks_and_resumes(tmp_path):
         lightness = np.stack([np.full((8, 8, 1), float(i)) for i in range(start, stop)])
         return lightness, np.full((stop - start, 8, 8, 2), 3.4)
 
-    cache = data.FeatureCache(tmp_path / "c", samples=300, feature_shapes={"block5_pool": (1, 1, 4)}, size=8)
+    cache = dataset.FeatureCache(tmp_path / "c", samples=300, feature_shapes={"block5_pool": (1, 1, 4)}, size=8)
     cache.fill(make_batch, CountingEncoder(), batch_size=32)
     features, ab = cache.load()
     features = features["block5_pool"]
@@ -113,7 +113,7 @@ def test_categories_come_from_a_manifest_beside_the_folder_or_the_folders_name(t
     (tmp_path / "general.MANIFEST.tsv").write_text(
         "file\tcategory\n" + "".join(f"g{i}.png\t{'food' if i < 2 else 'animal'}\n" for i in range(6))
     )
-    scan = data.scan_dataset([tmp_path / "general", tmp_path / "landscapes"], validation_percent=50)
-    groups = data.by_category(scan.train + scan.validation, [tmp_path / "general", tmp_path / "landscapes"])
+    scan = dataset.scan_dataset([tmp_path / "general", tmp_path / "landscapes"], validation_percent=50)
+    groups = dataset.by_category(scan.train + scan.validation, [tmp_path / "general", tmp_path / "landscapes"])
     assert {name: len(paths) for name, paths in groups.items()} == {"animal": 4, "food": 2, "landscapes": 6}
-    assert data.manifest_categories(tmp_path / "landscapes") == {}  # no manifest: not needed to train
+    assert dataset.manifest_categories(tmp_path / "landscapes") == {}  # no manifest: not needed to train

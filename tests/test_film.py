@@ -6,8 +6,8 @@ import pytest
 from films import TONE_HZ, moving_square, read_sound, strongest_frequency, write_film
 
 from colorizer import Colorizer, ModelConfig
-from colorizer.__main__ import main
-from colorizer.lab import rgb_to_lab
+from colorizer.cli.colorize import main
+from colorizer.colour.lab import rgb_to_lab
 from colorizer.video.io import FilmError, probe, read_frames
 
 from conftest import gradient_image, hint_painting_decoder, write
@@ -99,49 +99,49 @@ def test_the_page_colours_a_film_and_refuses_what_it_should(served_demo, tmp_pat
 def test_the_film_handler_reads_only_uploads_within_the_size_limit(tiny_colorizer, tmp_path, monkeypatch):
     import gradio
 
-    from colorizer import film_page
-    from colorizer.handler import ColorizeHandler
+    from colorizer.app import film_tab
+    from colorizer.app.photo_handler import ColorizeHandler
 
     frames, _ = moving_square(6, step=(1, 0))
     uploaded = write_film(tmp_path / "uploads" / "reel.mp4", frames)
     outside = write_film(tmp_path / "elsewhere.mp4", frames)
-    films = film_page.FilmHandler(ColorizeHandler(tiny_colorizer, allowed_folders=[(tmp_path / "uploads").resolve()]))
+    films = film_tab.FilmHandler(ColorizeHandler(tiny_colorizer, allowed_folders=[(tmp_path / "uploads").resolve()]))
     assert probe(films({"path": str(uploaded), "orig_name": "Wedding 1962.mp4"})).frames == 6
     with pytest.raises(gradio.Error, match="Please upload a film"):  # a path on the server that was never uploaded
         films({"path": str(outside)})
-    monkeypatch.setattr(film_page, "MAX_FILM_UPLOAD_BYTES", 100)
+    monkeypatch.setattr(film_tab, "MAX_FILM_UPLOAD_BYTES", 100)
     with pytest.raises(gradio.Error, match="too large"):
         films({"path": str(uploaded)})
 
 
 def test_both_ways_to_colour_a_film_count_as_work_for_the_memory_release(tmp_path, monkeypatch, tiny_colorizer):
     """A film coloured again with strokes is work too: the server hands no memory back while it runs."""
-    from colorizer import allocator, film_page
-    from colorizer.handler import ColorizeHandler
+    from colorizer.app import film_tab, memory_release
+    from colorizer.app.photo_handler import ColorizeHandler
 
     entered = []
 
-    class Counting(allocator.IdleRelease):
+    class Counting(memory_release.IdleRelease):
         def working(self):
             entered.append(True)
             return super().working()
 
-    monkeypatch.setattr(allocator, "SERVER", Counting(release=lambda: None))
-    films = film_page.FilmHandler(ColorizeHandler(tiny_colorizer, allowed_folders=[(tmp_path / "uploads").resolve()]))
+    monkeypatch.setattr(memory_release, "SERVER", Counting(release=lambda: None))
+    films = film_tab.FilmHandler(ColorizeHandler(tiny_colorizer, allowed_folders=[(tmp_path / "uploads").resolve()]))
     films(None)
     films.with_strokes(None, 1.0, None)
     assert len(entered) == 2
 
 
 def test_strokes_painted_on_the_pages_first_frame_follow_the_film(tmp_path):
-    from colorizer import film_page
-    from colorizer.handler import ColorizeHandler
+    from colorizer.app import film_tab
+    from colorizer.app.photo_handler import ColorizeHandler
 
     config = ModelConfig(input_size=128, encoder_weights=None, decoder="unet", head="regression", hints=True)
     colorizer = Colorizer.untrained(config, hint_painting_decoder(config), precision="float32")
     frames, corners = moving_square(21, width=256, height=144, side=48, step=(5.0, 2.0))
     film = write_film(tmp_path / "uploads" / "reel.mp4", frames)
-    films = film_page.FilmHandler(ColorizeHandler(colorizer, allowed_folders=[(tmp_path / "uploads").resolve()]))
+    films = film_tab.FilmHandler(ColorizeHandler(colorizer, allowed_folders=[(tmp_path / "uploads").resolve()]))
     preview = films.first_frame({"path": str(film)})["background"]
     assert preview.size == (256, 144) and preview.mode == "RGB"
     strokes = np.zeros((144, 256, 4), np.uint8)

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from colorizer.__main__ import main
-from colorizer.images import load_photo
-from colorizer.outputs import MetadataDropped, save_image
+from colorizer.cli.colorize import main
+from colorizer.colour.images import load_photo
+from colorizer.colour.outputs import MetadataDropped, save_image
 
 from conftest import gradient_image, write
 
@@ -88,7 +88,7 @@ def test_an_output_folder_that_is_an_input_folder_is_refused(tiny_weights, tmp_p
     assert [path.name for path in (folder / "coloured").iterdir()] == ["a.png"]
 
 
-@pytest.mark.parametrize("command", [["-m", "colorizer", "x.png", "-o", "out"], ["-m", "colorizer.app_command"]])
+@pytest.mark.parametrize("command", [["-m", "colorizer", "x.png", "-o", "out"], ["-m", "colorizer.cli.app"]])
 def test_ctrl_c_while_starting_ends_without_a_traceback(tmp_path, command):
     """While TensorFlow loads or the model downloads (from a Hub that never answers, so the start lasts), Ctrl-C."""
     import os
@@ -110,8 +110,8 @@ def test_ctrl_c_while_starting_ends_without_a_traceback(tmp_path, command):
 
 
 gradio = pytest.importorskip("gradio")
-from colorizer.handler import ColorizeHandler
-from colorizer.loadtest import call, upload
+from colorizer.app.loadtest import call, upload
+from colorizer.app.photo_handler import ColorizeHandler
 
 
 def test_control_characters_in_an_upload_name_are_made_safe(served_demo, tmp_path):
@@ -166,7 +166,7 @@ def test_a_damaged_metadata_block_is_a_listed_failure_in_the_album(tiny_colorize
 
 def test_an_album_beyond_the_requests_pixel_budget_is_colorized_up_to_it(served_demo, tmp_path, monkeypatch):
     """Fifty 49 MP photos (3 MB of PNG) held a worker for 764 s: a request now has a pixel budget, read from the headers."""
-    from colorizer import pixel_budget
+    from colorizer.app import pixel_budget
 
     monkeypatch.setattr(pixel_budget, "REQUEST_PIXELS", 2 * 40 * 30)  # in-process server: two small photos' worth
     photos = [upload(served_demo, write(tmp_path / f"p{index}.png", gradient_image(40, 30))) for index in range(5)]

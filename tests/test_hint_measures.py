@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from colorizer.hint_measures import hint_spread
-from colorizer.lab import lab_to_srgb
+from colorizer.colour.lab import lab_to_srgb
+from colorizer.hints.measures import hint_spread
 
 
 def test_a_hint_reaches_its_own_thing_and_hardly_the_other(tiny_colorizer):

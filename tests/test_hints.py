@@ -5,11 +5,11 @@ import pytest
 from PIL import Image
 
 from colorizer import Colorizer, ImageError, ModelConfig
-from colorizer.decoders import HintPooling
-from colorizer.hints import hint_map, parse_colour, patch_hints, read_hints, sample_training_hints
-from colorizer.lab import AB_SCALE, rgb_to_lab
-from colorizer.loadtest import PeakMemory
-from colorizer.training import CachedSamples
+from colorizer.app.loadtest import PeakMemory
+from colorizer.colour.lab import AB_SCALE, rgb_to_lab
+from colorizer.hints.strokes import hint_map, parse_colour, patch_hints, read_hints, sample_training_hints
+from colorizer.model.decoders import HintPooling
+from colorizer.train.run import CachedSamples
 
 from conftest import gradient_image, two_halves
 
@@ -138,7 +138,7 @@ def test_hint_colours_parse_both_ways():
 
 
 def test_the_command_line_takes_hints_for_one_photo(hinted_colorizer, tiny_weights, tmp_path, capsys):
-    from colorizer.__main__ import main
+    from colorizer.cli.colorize import main
 
     folder = hinted_colorizer.save(tmp_path / "hinted")
     photo = tmp_path / "photo.png"
@@ -179,7 +179,7 @@ def test_a_model_trained_with_hints_colours_their_place_of_the_photo(hint_painti
 
 
 def test_the_hint_map_of_an_image_equals_the_map_of_its_hinted_pixels():
-    from colorizer.hints import hint_map, photo_hint_map, read_hints
+    from colorizer.hints.strokes import hint_map, photo_hint_map, read_hints
 
     rng = np.random.default_rng(1)
     strokes = rng.integers(0, 256, (300, 500, 4), dtype=np.uint8)
@@ -191,7 +191,7 @@ def test_the_hint_map_of_an_image_equals_the_map_of_its_hinted_pixels():
 
 def test_a_hints_image_of_the_wrong_size_is_refused_before_it_is_decoded(tmp_path):
     """A 7000x7000 hints image for a small photo was decoded before it was refused: +740 MB."""
-    from colorizer.hints import photo_hint_map
+    from colorizer.hints.strokes import photo_hint_map
 
     big = tmp_path / "hints.png"
     Image.new("RGBA", (7000, 7000)).save(big)
@@ -203,7 +203,7 @@ def test_a_hints_image_of_the_wrong_size_is_refused_before_it_is_decoded(tmp_pat
 
 def test_a_photo_painted_all_over_needs_little_more_than_its_hints_image(tmp_path):
     """A 49 MP photo with a 49 MP opaque hints image peaked at +4.2 GB: per-pixel lists and Lab arrays of every pixel."""
-    from colorizer.hints import photo_hint_map
+    from colorizer.hints.strokes import photo_hint_map
 
     size = (4000, 3000)  # 12 MP: the RGBA image alone is 48 MB
     painted = tmp_path / "painted.png"

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorizer import ImageError, data, load_photo
-from colorizer.images import MAX_ASPECT_RATIO, MAX_SIDE
+from colorizer import ImageError, load_photo
+from colorizer.colour.images import MAX_ASPECT_RATIO, MAX_SIDE
+from colorizer.train import dataset
 
 from conftest import colour_photo, gradient_image, write
 
@@ -107,6 +108,6 @@ def test_training_scan_lists_hostile_files_and_goes_on(tmp_path):
     (tmp_path / "bomb.png").write_bytes(png_header_only(50_000, 50_000))
     (tmp_path / "strip.png").write_bytes(png_header_only(5_000_000, 1))
     (tmp_path / "odd.jpg").write_bytes(sample_files()["dds"])
-    scan = data.scan_dataset(tmp_path, validation_percent=20)
+    scan = dataset.scan_dataset(tmp_path, validation_percent=20)
     assert sorted(path.name for path, _ in scan.unreadable) == ["bomb.png", "odd.jpg", "strip.png"]
     assert len(scan.train) + len(scan.validation) == 6

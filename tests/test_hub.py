@@ -11,8 +11,8 @@ import pytest
 from huggingface_hub import constants as hub_constants
 
 from colorizer import Colorizer, WeightsError
-from colorizer.hub import push_to_hub
-from colorizer.weights import DECODER_FILE, push_folder
+from colorizer.model.hub import push_to_hub
+from colorizer.model.weights import DECODER_FILE, push_folder
 
 from conftest import colour_photo, gradient_image, write
 from fake_hub import FakeHub
@@ -104,7 +104,7 @@ def _clean_env():
 
 
 def test_a_bad_repo_id_is_a_clear_error(tmp_path, capsys):
-    from colorizer.__main__ import main
+    from colorizer.cli.colorize import main
 
     write(tmp_path / "a.png", gradient_image(10, 10))
     with pytest.raises(WeightsError, match="is not a Hub repo id"):
@@ -118,7 +118,7 @@ def test_an_unanswering_hub_means_the_cache_alone_at_once(monkeypatch, tmp_path)
     import socket
     import threading
 
-    from colorizer import hub as hub_module
+    from colorizer.model import hub as hub_module
 
     release = threading.Event()
 
@@ -152,7 +152,7 @@ def test_a_hub_that_accepts_and_never_answers_gives_the_cache_within_the_deadlin
     import socket
     import time
 
-    from colorizer import hub as hub_module
+    from colorizer.model import hub as hub_module
 
     revision = push_to_hub(tiny_weights, "me/colorizer").rsplit("/", 1)[1]
     Colorizer.from_pretrained("me/colorizer", revision=revision)  # fills the cache

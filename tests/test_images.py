@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from colorizer import ImageError, load_photo
-from colorizer.images import find_images
-from colorizer.lab import lightness
+from colorizer.colour.images import find_images
+from colorizer.colour.lab import lightness
 
 
 def png_bytes(image, **params):

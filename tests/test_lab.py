@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from skimage import color
 
-from colorizer import lab
+from colorizer.colour import lab
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from colorizer import Colorizer, ModelConfig, load_photo
-from colorizer.bins import AB_BIN_LIMIT, AB_BINS
-from colorizer.decoders import DECODERS, build_decoder
-from colorizer.encoder import build_encoder, feature_shapes
-from colorizer.lab import AB_SCALE
-from colorizer.weights import load_folder, save_folder
+from colorizer.colour.lab import AB_SCALE
+from colorizer.model.bins import AB_BIN_LIMIT, AB_BINS
+from colorizer.model.decoders import DECODERS, build_decoder
+from colorizer.model.encoder import build_encoder, feature_shapes
+from colorizer.model.weights import load_folder, save_folder
 
 from conftest import gradient_image
 
@@ -56,7 +56,7 @@ def test_unet_save_and_load_round_trip(tmp_path):
 @pytest.mark.parametrize("decoder", sorted(DECODERS))
 @pytest.mark.parametrize("blocks", [1, 2])
 def test_fine_tuned_encoder_blocks_are_trained_with_the_decoder_and_saved_with_it(decoder, blocks, tmp_path):
-    from colorizer.decoders import frozen_inputs
+    from colorizer.model.decoders import frozen_inputs
 
     config = ModelConfig(decoder=decoder, input_size=64, encoder_weights=None, encoder_trainable=blocks)
     colorizer = Colorizer.untrained(config)

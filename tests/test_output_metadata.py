@@ -7,8 +7,8 @@ import pytest
 from PIL import Image, ImageCms
 
 from colorizer import load_photo, save_image
-from colorizer.__main__ import main
-from colorizer.lab import rgb_to_lab
+from colorizer.cli.colorize import main
+from colorizer.colour.lab import rgb_to_lab
 
 from conftest import CONSTANT_AB, gradient_image
 

@@ -14,17 +14,18 @@ from conftest import gradient_image, write
 
 gradio = pytest.importorskip("gradio")
 
-from colorizer import paint_box, web
-from colorizer.handler import allowed_upload_folders
-from colorizer.loadtest import PeakMemory, free_port, upload
+from colorizer.app import page as app_page
+from colorizer.app import paint_box
+from colorizer.app.loadtest import PeakMemory, free_port, upload
+from colorizer.app.photo_handler import allowed_upload_folders
 
 
 @pytest.fixture(scope="module")
 def served(tiny_colorizer):
     """The page around the tiny model, served here; yields (url, demo)."""
-    demo = web.build_demo(tiny_colorizer)
+    demo = app_page.build_demo(tiny_colorizer)
     port = free_port()
-    demo.launch(server_port=port, prevent_thread_lock=True, max_file_size=web.MAX_FILE_BYTES, quiet=True)
+    demo.launch(server_port=port, prevent_thread_lock=True, max_file_size=app_page.MAX_FILE_BYTES, quiet=True)
     yield f"http://127.0.0.1:{port}/", demo
     demo.close()
 

@@ -5,10 +5,10 @@ import pytest
 from PIL import Image
 
 from colorizer import Colorizer, grayscale
+from colorizer.colour.lab import AB_SCALE, lightness, rgb_to_lab
 from colorizer.config import ModelConfig
-from colorizer.encoder import ENCODER_LAYERS, build_encoder, hed_weights_path
-from colorizer.evaluate import psnr
-from colorizer.lab import AB_SCALE, lightness, rgb_to_lab
+from colorizer.evaluate.evaluation import psnr
+from colorizer.model.encoder import ENCODER_LAYERS, build_encoder, hed_weights_path
 
 from conftest import CONSTANT_AB, gradient_image
 

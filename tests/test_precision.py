@@ -10,9 +10,10 @@ from PIL import Image
 from skimage import data
 from skimage.color import deltaE_ciede2000
 
-from colorizer import Colorizer, ModelConfig, TrainingSettings, lab
-from colorizer.backend import keras
-from colorizer.precision import choose_precision, cpu_flags, describe
+from colorizer import Colorizer, ModelConfig, TrainingSettings
+from colorizer.colour import lab
+from colorizer.model.backend import keras
+from colorizer.model.precision import choose_precision, cpu_flags, describe
 
 ROOT = Path(__file__).resolve().parents[1]
 ZEN4_FLAGS = "fpu sse2 avx2 avx512f avx512bw avx512_bf16 avx512_vnni"
@@ -51,13 +52,13 @@ def test_no_cpuinfo_means_no_flags(tmp_path):
 
 
 def test_command_lines_refuse_an_unknown_precision(monkeypatch):
-    for module, arguments in (("colorizer", ["x.jpg", "-o", "out"]), ("colorizer.train_command", ["--data", "photos"])):
+    for module, arguments in (("colorizer", ["x.jpg", "-o", "out"]), ("colorizer.cli.train", ["--data", "photos"])):
         run = subprocess.run(
             [sys.executable, "-m", module, *arguments, "--precision", "half"],
             cwd=ROOT, capture_output=True, text=True, check=False,
         )
         assert run.returncode == 2 and "--precision" in run.stderr and "half" in run.stderr, run.stderr
-    from colorizer import app_command
+    from colorizer.cli import app as app_command
 
     monkeypatch.setenv("COLORIZER_PRECISION", "half")
     with pytest.raises(SystemExit):

@@ -4,7 +4,7 @@ import numpy as np
 from PIL import Image
 
 from colorizer import ImageProcessor, load_photo
-from colorizer.lab import rgb_to_lab
+from colorizer.colour.lab import rgb_to_lab
 
 from conftest import colour_photo
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from colorizer.propagation import spread_hints
+from colorizer.hints.spreading import spread_hints
 
 SIZE, GRID = 64, 16  # a model input of 64 and its S/4 hint grid
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import gradient_image, two_halves, write
 
 gradio = pytest.importorskip("gradio")
-from colorizer.handler import ColorizeHandler
+from colorizer.app.photo_handler import ColorizeHandler
 
 
 def test_colorize_is_render_of_predict_pixel_for_pixel(hint_painting_colorizer):
@@ -59,7 +59,7 @@ def test_the_page_renders_strokes_strength_and_format_without_the_model(hint_pai
 
 
 def test_kept_predictions_are_bounded(tiny_colorizer, tmp_path, monkeypatch):
-    from colorizer import prediction_store
+    from colorizer.app import prediction_store
 
     monkeypatch.setattr(prediction_store, "MAX_KEPT", 3)
     handler = ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from colorizer import data
+from colorizer.train import dataset
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 LANDSCAPES = SHARED / "train" / "landscapes"
@@ -22,7 +22,7 @@ def test_hygiene_finds_what_the_manifest_marks():
     marked_gray = {row["filename"] for row in rows if row["near_gray"] == "1"}
     marked_duplicates = {frozenset((row["filename"], row["md5_duplicate_of"])) for row in rows if row["md5_duplicate_of"]}
 
-    scan = data.scan_dataset(LANDSCAPES)
+    scan = dataset.scan_dataset(LANDSCAPES)
 
     found_gray = {path.name for path in scan.near_gray}
     dropped_as_duplicates = {path.name for path, _ in scan.duplicates}

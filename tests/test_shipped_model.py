@@ -5,9 +5,9 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from colorizer.__main__ import main
-from colorizer.evaluate import psnr
-from colorizer.lab import lightness, rgb_to_lab
+from colorizer.cli.colorize import main
+from colorizer.colour.lab import lightness, rgb_to_lab
+from colorizer.evaluate.evaluation import psnr
 from colorizer.resources import shipped_weights
 
 pytestmark = [

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from colorizer import Colorizer, ModelConfig
-from colorizer.lab import rgb_to_lab
+from colorizer.colour.lab import rgb_to_lab
 
 from conftest import gradient_image
 
@@ -53,7 +53,7 @@ def test_a_bad_chroma_gain_is_refused():
 def test_the_command_line_takes_a_strength(tiny_weights, tmp_path, capsys):
     from PIL import Image
 
-    from colorizer.__main__ import main
+    from colorizer.cli.colorize import main
 
     Image.fromarray(gradient_image(40, 30)).save(tmp_path / "a.png")
     for strength in ("0.5", "2"):

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from colorizer import Colorizer, ModelConfig, TrainingSettings
-from colorizer.bins import AB_BINS, nearest_bins
-from colorizer.decoders import DECODERS, build_decoder, cached_outputs
-from colorizer.encoder import feature_shapes
-from colorizer.losses import LOSSES, RebalancedCrossEntropy, rebalancing_weights
-from colorizer.model_card import model_card
-from colorizer.training import Stopwatch, fit, run
+from colorizer.model.bins import AB_BINS, nearest_bins
+from colorizer.model.decoders import DECODERS, build_decoder, cached_outputs
+from colorizer.model.encoder import feature_shapes
+from colorizer.train.losses import LOSSES, RebalancedCrossEntropy, rebalancing_weights
+from colorizer.train.model_card import model_card
+from colorizer.train.run import Stopwatch, fit, run
 
 from conftest import colour_photo, write
 
@@ -119,7 +119,7 @@ def test_run_on_several_folders_writes_a_loadable_folder_with_metrics_and_card(t
 
 
 def test_temperature_changes_vividness(tmp_path):
-    from colorizer.weights import save_folder
+    from colorizer.model.weights import save_folder
 
     config = ModelConfig(input_size=32, encoder_weights=None, head="classification", decoder="bottleneck")
     decoder = build_decoder(config)
@@ -138,8 +138,8 @@ def test_temperature_changes_vividness(tmp_path):
 
 
 def test_training_writes_a_new_folder_by_default_and_never_over_other_files(tmp_path, monkeypatch):
-    from colorizer.training import default_output
-    from colorizer.weights import check_output_folder
+    from colorizer.model.weights import check_output_folder
+    from colorizer.train.run import default_output
 
     assert TrainingSettings().output is None and default_output().parent.name == "runs"
     (tmp_path / "notes").mkdir()
@@ -173,7 +173,7 @@ def test_every_registered_decoder_and_loss_builds_and_describes_itself(loss, dec
 
 
 def test_a_quick_trial_samples_every_folder(tmp_path):
-    from colorizer.training import scan
+    from colorizer.train.run import scan
 
     for index in range(24):
         write(tmp_path / ("first" if index < 12 else "second") / f"{index}.png", colour_photo(index, size=40))
@@ -184,7 +184,7 @@ def test_a_quick_trial_samples_every_folder(tmp_path):
 
 
 def test_an_output_that_cannot_be_written_is_refused_before_any_work(tmp_path, capsys):
-    from colorizer.train_command import main
+    from colorizer.cli.train import main
 
     write(tmp_path / "photos" / "a.png", colour_photo(1))
     code = main(["--data", str(tmp_path / "photos"), "--output", "/proc/no-such-place/model", "--cache", str(tmp_path / "cache")])
@@ -201,7 +201,7 @@ def test_training_with_a_fine_tuned_block_on_the_cache_resumes_and_changes_the_b
     settings = TrainingSettings(epochs=2, batch_size=8, patience=5, seed=3)
     import keras
 
-    from colorizer.decoders import build_trained_part
+    from colorizer.model.decoders import build_trained_part
 
     keras.utils.set_random_seed(settings.seed)  # as fit does before building: the same starting weights
     initial = build_trained_part(config).get_layer("encoder_top").get_weights()
@@ -234,8 +234,8 @@ def test_the_adversarial_term_trains_a_discriminator_and_changes_the_decoder(tmp
 
 
 def test_a_run_starts_from_a_weights_folder_of_the_same_decoder_and_fewer_tuned_blocks(tmp_path):
-    from colorizer.checkpoints import start_from
-    from colorizer.decoders import build_trained_part
+    from colorizer.model.decoders import build_trained_part
+    from colorizer.train.checkpoints import start_from
 
     config = ModelConfig(input_size=32, encoder_weights=None, decoder="unet")
     Colorizer.untrained(config).save(tmp_path / "pretrained")
@@ -294,7 +294,7 @@ def test_neutral_term_adds_the_decoded_chroma_on_colourless_things():
 
 
 def test_unknown_registry_names_are_refused_before_any_work(tmp_path):
-    from colorizer.train_command import parse_args
+    from colorizer.cli.train import parse_args
 
     with pytest.raises(ValueError, match="unknown decoder 'transformer'; choose one of"):
         build_decoder(ModelConfig(decoder="transformer"))

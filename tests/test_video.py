@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from films import TONE_HZ, moving_square, read_sound, strongest_frequency, texture, write_film
 
-from colorizer.hints import Hints
-from colorizer.lab import lightness
-from colorizer.processor import resize_channel
+from colorizer.colour.lab import lightness
+from colorizer.colour.processor import resize_channel
+from colorizer.hints.strokes import Hints
 from colorizer.video.flow import FramePair
 from colorizer.video.io import FilmError, FilmWriter, probe, read_frames
 from colorizer.video.measure import film_measures

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from colorizer import Colorizer, ModelConfig, WeightsError
-from colorizer.decoders import build_decoder
-from colorizer.lab import AB_SCALE
-from colorizer.weights import CONFIG_FILE, DECODER_FILE, read_config, resolve, save_folder
+from colorizer.colour.lab import AB_SCALE
+from colorizer.model.decoders import build_decoder
+from colorizer.model.weights import CONFIG_FILE, DECODER_FILE, read_config, resolve, save_folder
 
 from conftest import gradient_image
 

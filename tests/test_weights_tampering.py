@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from colorizer import Colorizer, ModelConfig, WeightsError
-from colorizer.decoders import build_decoder
 from colorizer.files import sha256_of
-from colorizer.weights import CONFIG_FILE, DECODER_FILE
+from colorizer.model.decoders import build_decoder
+from colorizer.model.weights import CONFIG_FILE, DECODER_FILE
 
 MARKER = "/tmp/colorizer-tampered-code-ran"
 
@@ -92,7 +92,7 @@ def test_encoder_weights_can_name_only_a_known_source_or_a_file_the_folder_lists
     write_config(folder, lambda document: {**document, "model": {**document["model"], "encoder_weights": source}})
     with pytest.raises(WeightsError, match="encoder_weights must be 'hed', 'imagenet', or a file the folder lists"):
         Colorizer.from_pretrained(folder)
-    from colorizer.__main__ import main
+    from colorizer.cli.colorize import main
 
     photo = Path(__file__).parent.parent / "examples" / "coffee.jpg"
     assert main([str(photo), "-o", str(tmp_path / "out"), "-m", str(folder)]) == 1  # a message, not a traceback

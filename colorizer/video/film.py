@@ -10,7 +10,7 @@ import dataclasses
 import itertools
 
 from ..config import DEFAULT_STRENGTH
-from ..hints import read_hints
+from ..hints.strokes import read_hints
 from .formats import DEFAULT_VIDEO_QUALITY
 from .io import FilmWriter, probe, read_frames
 from .temporal import SteadyColour, StrokeTrack

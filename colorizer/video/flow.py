@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..lab import L_MAX
+from ..colour.lab import L_MAX
 
 CONSISTENCY_SHARE = 0.05  # the round trip may miss by this share of the motion...
 CONSISTENCY_PIXELS = 0.5  # ...plus this many pixels

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 from skimage.color import deltaE_ciede2000
 
-from .. import lab
+from ..colour import lab
 from .flow import FramePair
 
 FLICKER_BLUR = 5  # pixels: the Gaussian's sigma applied to ab before comparing frames

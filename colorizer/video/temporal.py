@@ -12,7 +12,7 @@ hidden or leave the frame, and forgets them at a cut.
 
 import numpy as np
 
-from ..hints import Hints
+from ..hints.strokes import Hints
 from .flow import FramePair
 
 CARRIED_SHARE = 0.8  # of the colour shown, where the flow is trusted: the carried colour's share, the rest the new prediction's

@@ -19,8 +19,8 @@ import gradio as gr
 import numpy as np
 from gradio.components.base import server
 
-from .hints import HINT_OPACITY, PALETTE
-from .images import ImageError, open_image
+from ..colour.images import ImageError, open_image
+from ..hints.strokes import HINT_OPACITY, PALETTE
 from .uploads import UploadError, read_upload
 
 BRUSH_SIZE = 8  # radius in pixels of the gray preview: a stroke that stays inside a dress or a saucer

@@ -15,9 +15,9 @@ P. Vitoria, L. Raad, C. Ballester, "ChromaGAN: Adversarial Picture Colorization 
 
 import numpy as np
 
-from .backend import keras, layers
-from .bins import AB_BINS, annealed_mean
-from .lab import AB_SCALE
+from ..colour.lab import AB_SCALE
+from ..model.backend import keras, layers
+from ..model.bins import AB_BINS, annealed_mean
 
 LIGHTNESS = "lightness_quarter"  # the cached input the discriminator is conditioned on: L at S/4
 

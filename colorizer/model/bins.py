@@ -10,7 +10,7 @@ R. Zhang, P. Isola, A. A. Efros, "Colorful Image Colorization", ECCV 2016.
 
 import numpy as np
 
-from . import lab
+from ..colour import lab
 from .backend import keras, layers
 
 AB_BIN_SPACING = 10  # Lab units between bin centres, as in Zhang et al.

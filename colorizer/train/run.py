@@ -16,20 +16,20 @@ from pathlib import Path
 
 import numpy as np
 
-from . import data
-from .backend import keras
+from ..colour.images import read_rgb
+from ..colour.lab import normalize_ab
+from ..colour.processor import ImageProcessor
+from ..config import ModelConfig, TrainingSettings
+from ..hints.strokes import sample_training_hints
+from ..model.backend import keras
+from ..model.decoders import HINTS_INPUT, build_trained_part, cached_outputs, frozen_inputs, hint_shape, registered
+from ..model.encoder import build_encoder, encoder_fingerprint, feature_shapes
+from ..model.precision import choose_precision, describe
+from ..model.weights import check_output_folder
+from ..progress import progress_bar
+from . import dataset
 from .checkpoints import Checkpoint, check_new_run, resume_from, start_from
-from .config import ModelConfig, TrainingSettings
-from .decoders import HINTS_INPUT, build_trained_part, cached_outputs, frozen_inputs, hint_shape, registered
-from .encoder import build_encoder, encoder_fingerprint, feature_shapes
-from .hints import sample_training_hints
-from .images import read_rgb
-from .lab import normalize_ab
 from .losses import registered_loss
-from .precision import choose_precision, describe
-from .processor import ImageProcessor
-from .progress import progress_bar
-from .weights import check_output_folder
 
 # XLA in float32, as before: it was measured faster on an earlier machine (VGG16 10%, a decoder epoch 20%), though on
 # the AMD EPYC of issue 25 it made VGG16 slower (docs/experiments.md); kept so the float32 path trains as it did.
@@ -59,7 +59,7 @@ class Stopwatch:
 
 def scan(settings, stopwatch):
     with stopwatch("scan: hygiene and split"):
-        result = data.scan_dataset(
+        result = dataset.scan_dataset(
             settings.data, settings.validation_percent, progress=lambda it: progress_bar(it, desc="Scanning", unit="photo"),
             max_photos=settings.max_photos,
         )
@@ -84,7 +84,7 @@ def cache_features(settings, config, photos, augmentation, variants, stopwatch, 
     precision = choose_precision(settings.precision)
     processor = ImageProcessor(config.input_size)
     outputs = cached_outputs(config)
-    key = data.FeatureCache.key(
+    key = dataset.FeatureCache.key(
         photos=[photo.sha256 for photo in photos],
         variants=variants,
         augmentation=augmentation,
@@ -97,7 +97,7 @@ def cache_features(settings, config, photos, augmentation, variants, stopwatch, 
         encoder_precision=precision,
     )
     shapes = feature_shapes(config.input_size, outputs)
-    cache = data.FeatureCache(Path(settings.cache) / f"{name}-{key}", len(photos) * variants, shapes, config.input_size)
+    cache = dataset.FeatureCache(Path(settings.cache) / f"{name}-{key}", len(photos) * variants, shapes, config.input_size)
     with stopwatch(f"cache: {name} features ({cache.count} samples)"):
         if cache.done < cache.count:
             encoder = build_encoder(config, outputs, precision)
@@ -109,7 +109,7 @@ def cache_features(settings, config, photos, augmentation, variants, stopwatch, 
                     photo, variant = photos[index // variants], index % variants
                     rgb = read_rgb(photo.path)
                     if augmentation is not None:
-                        rgb = augmentation(rgb, data.sample_rng(settings.seed, photo.sha256, variant))
+                        rgb = augmentation(rgb, dataset.sample_rng(settings.seed, photo.sha256, variant))
                     pairs.append(processor.training_pair(rgb))
                 return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
@@ -228,9 +228,9 @@ def run(settings: TrainingSettings, config: ModelConfig, resume=False):
     Checkpoints go to cache/runs/KEY, where KEY covers every setting that shapes the model,
     so `--resume` with the same options finds them (and the output folder the run chose).
     """
-    from . import evaluate
+    from ..evaluate import evaluation
+    from ..pipeline import Colorizer
     from .model_card import model_card, training_summary
-    from .pipeline import Colorizer
 
     registered(config.decoder)  # unknown names are refused now, not after the scan and the cache
     config = dataclasses.replace(config, head=registered_loss(settings.loss).head, encoder_weights_sha256=encoder_fingerprint(config))
@@ -241,22 +241,22 @@ def run(settings: TrainingSettings, config: ModelConfig, resume=False):
     stopwatch = Stopwatch()
     photos = scan(settings, stopwatch)
     not_in_key = {"output": None, "cache": None, "epochs": None, "patience": None}  # --resume may change these
-    key = data.FeatureCache.key(
+    key = dataset.FeatureCache.key(
         settings={**settings.to_dict(), **not_in_key, "precision": precision}, config=config.to_dict(),
         photos=[photo.sha256 for photo in photos.train],
     )
     checkpoints = Path(settings.cache) / "runs" / key
     check_new_run(checkpoints, resume)  # before the cache stage, the slow one
     output = Path(settings.output or _previous_output(checkpoints, resume) or default_output())
-    train = cache_features(settings, config, photos.train, data.Augmentation(), settings.augmentations, stopwatch, "train")
+    train = cache_features(settings, config, photos.train, dataset.Augmentation(), settings.augmentations, stopwatch, "train")
     validation = cache_features(settings, config, photos.validation, None, 1, stopwatch, "validation")
     decoder, state = fit(settings, config, train, validation, checkpoints, stopwatch, resume=resume, extra_state={"output": str(output)})
     colorizer = Colorizer.untrained(config, decoder, precision)
     with stopwatch("validate: metrics on the held-out split, per category"):
-        sets = data.by_category(photos.validation, settings.data)
-        results, _ = evaluate.evaluate({"model": colorizer}, sets, sizes=("full",), progress=lambda it, desc: progress_bar(it, desc=desc, unit="photo"))
-        print(evaluate.markdown_table(results))
-        metrics = {**evaluate.combine(list(results["full"].values())), "categories": results["full"]}
+        sets = dataset.by_category(photos.validation, settings.data)
+        results, _ = evaluation.evaluate({"model": colorizer}, sets, sizes=("full",), progress=lambda it, desc: progress_bar(it, desc=desc, unit="photo"))
+        print(evaluation.markdown_table(results))
+        metrics = {**evaluation.combine(list(results["full"].values())), "categories": results["full"]}
     training = training_summary(settings, photos, train, state, stopwatch.stages, precision)
     with stopwatch("save: weights folder"):
         folder = colorizer.save(

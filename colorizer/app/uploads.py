@@ -10,7 +10,7 @@ import os
 import stat
 from pathlib import Path
 
-from .files import fit_file_name
+from ..files import fit_file_name
 
 MAX_UPLOAD_BYTES = 30 * 2**20  # 30 MB: a 50 MP JPEG is about 15 MB; the library refuses anything above 50 MP anyway
 

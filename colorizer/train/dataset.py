@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from . import lab
-from .files import write_atomically
-from .images import ImageError, find_image_files, read_rgb
+from ..colour import lab
+from ..colour.images import ImageError, find_image_files, read_rgb
+from ..files import write_atomically
 
 NEAR_GRAY_CHROMA = 2.0  # mean chroma (Lab units) below one just-noticeable difference (~2.3): a gray photo
 GRAY_TWIN_FOLDERS = {"color": "gray", "class 0": "class 1"}  # colour folder -> its gray twin, when both are present

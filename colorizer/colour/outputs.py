@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 from PIL import Image
 
-from .files import write_atomically
+from ..files import write_atomically
 from .images import Metadata
 
 OUTPUT_FORMATS = {"png": ".png", "jpg": ".jpg"}  # what results are written as; PNG keeps 16 bits and alpha

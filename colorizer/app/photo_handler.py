@@ -21,16 +21,16 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from . import resources
-from .allocator import released_when_idle
-from .config import DEFAULT_STRENGTH, check_strength
-from .files import free_name
-from .images import ImageError, image_size, load_photo
-from .outputs import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, save_png
+from .. import resources
+from ..colour.images import ImageError, image_size, load_photo
+from ..colour.outputs import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, save_png
+from ..colour.processor import grayscale
+from ..config import DEFAULT_STRENGTH, check_strength
+from ..files import free_name
+from .memory_release import released_when_idle
 from .paint_box import PREVIEW_SIZE, merge_layers, read_layers
 from .pixel_budget import RENDER_SHARE, BudgetExceeded, RequestBudget, SessionBudgets
 from .prediction_store import Kept, PredictionStore
-from .processor import grayscale
 from .uploads import UploadError, read_upload
 
 MAX_BATCH = 50  # photos in one request of the album tab; each is still held to the limits above

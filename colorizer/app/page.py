@@ -14,17 +14,18 @@ import sys
 
 import gradio as gr
 
-from . import hub, resources
-from .allocator import limit_arenas
-from .config import DEFAULT_PORT, DEFAULT_STRENGTH, MAX_STRENGTH
-from .film_page import MAX_FILM_UPLOAD_BYTES, film_tab
-from .handler import MAX_BATCH, ColorizeHandler
-from .images import IMAGE_SUFFIXES
-from .interrupts import starting
-from .outputs import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS
+from .. import resources
+from ..cli.interrupts import starting
+from ..colour.images import IMAGE_SUFFIXES
+from ..colour.outputs import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS
+from ..config import DEFAULT_PORT, DEFAULT_STRENGTH, MAX_STRENGTH
+from ..model import hub
+from ..model.precision import DEFAULT_PRECISION, describe
+from ..pipeline import Colorizer
+from .film_tab import MAX_FILM_UPLOAD_BYTES, film_tab
+from .memory_release import limit_arenas
 from .paint_box import paint_box
-from .pipeline import Colorizer
-from .precision import DEFAULT_PRECISION, describe
+from .photo_handler import MAX_BATCH, ColorizeHandler
 from .uploads import MAX_UPLOAD_BYTES
 
 CONCURRENCY = 2  # requests colorized at once: one per CPU core of a small machine (or a free Space)
@@ -252,6 +253,6 @@ def launch(spec=None, server_name=None, server_port=None, precision=DEFAULT_PREC
 
 
 if __name__ == "__main__":
-    from .app_command import main
+    from ..cli.app import main
 
     sys.exit(main())

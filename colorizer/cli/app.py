@@ -11,9 +11,9 @@ import os
 import socket
 import sys
 
-from .config import DEFAULT_PORT
+from ..config import DEFAULT_PORT
+from ..model.precision import DEFAULT_PRECISION, PRECISIONS
 from .interrupts import starting
-from .precision import DEFAULT_PRECISION, PRECISIONS
 
 
 def parse_args(argv=None):
@@ -58,7 +58,7 @@ def main(argv=None):
         return 2
     try:
         with starting("stopped"):  # importing Gradio and TensorFlow; web.launch guards the model's loading the same way
-            from .web import launch
+            from ..app.page import launch
         launch(args.model, server_name=args.host, server_port=args.port, precision=args.precision)
     except KeyboardInterrupt:
         print("\nstopped", file=sys.stderr)

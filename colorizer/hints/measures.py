@@ -9,8 +9,8 @@ the pixels whose true colour is far from the hint's (another thing: a helmet bes
 
 import numpy as np
 
-from . import lab
-from .hints import simulated_user_hints
+from ..colour import lab
+from .strokes import simulated_user_hints
 
 OTHER_COLOUR = 20.0  # ab distance (Lab units) from the hint's colour beyond which a pixel belongs to something else
 SAME_COLOUR = 8.0  # ...and within which it is the same thing's

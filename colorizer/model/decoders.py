@@ -9,11 +9,11 @@ Adding a decoder is one builder function and one entry below.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import lab
+from ..colour import lab
+from ..hints.strokes import HINT_CHANNELS
 from .backend import keras, layers
 from .bins import AB_BINS, AnnealedMean
 from .encoder import build_encoder_top, feature_shapes, frozen_outputs, top_input
-from .hints import HINT_CHANNELS
 from .precision import computing_in
 
 HINTS_INPUT = "hints"  # the decoder input of a model trained with hints (not an encoder output)

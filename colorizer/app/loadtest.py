@@ -1,6 +1,6 @@
 """The app under load: start the app, send parallel gradio_client clients, report speed and memory.
 
-    python -m colorizer.loadtest [--model FOLDER] [--clients 20] [--photos-per-client 5]
+    python -m colorizer.app.loadtest [--model FOLDER] [--clients 20] [--photos-per-client 5]
 
 Prints the start-up time (process start to page served), throughput (photos a second),
 p50/p95 latency of a request, failures, and the server's resident memory before and
@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .config import DEFAULT_STRENGTH
-from .data import mean_chroma
+from ..config import DEFAULT_STRENGTH
+from ..train.dataset import mean_chroma
 
-APP_COMMAND = (sys.executable, "-m", "colorizer.app_command")
+APP_COMMAND = (sys.executable, "-m", "colorizer.cli.app")
 
 
 def free_port():
@@ -248,7 +248,7 @@ def summarize(results, wall_seconds):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m colorizer.loadtest", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m colorizer.app.loadtest", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None, help="weights folder or Hub id for the app (default: the shipped model)")
     parser.add_argument("--clients", type=int, default=20, help="parallel clients (default: %(default)s)")
     parser.add_argument("--photos-per-client", type=int, default=5, help="photos each client sends (default: %(default)s)")

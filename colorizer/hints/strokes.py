@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from . import lab
-from .images import ImageError, image_size, open_image
+from ..colour import lab
+from ..colour.images import ImageError, image_size, open_image
 
 HINT_CHANNELS = 3  # a, b, mask
 HINT_OPACITY = 128  # a pixel at least half opaque is a hint; a soft brush's rim is not (page and API alike)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .pipeline import Prediction
+from ..pipeline import Prediction
 
 MAX_KEPT = 4  # photos kept at once, over all visitors: two being painted per worker
 MAX_KEPT_PIXELS = 50_000_000  # 200 MB of L at most: one photo of the largest size

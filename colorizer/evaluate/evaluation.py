@@ -19,12 +19,12 @@ from PIL import Image, ImageDraw
 from skimage.color import deltaE_ciede2000
 from skimage.metrics import structural_similarity
 
-from . import lab
-from .colour_metrics import viewer_metrics
-from .config import DEFAULT_STRENGTH, TrainingSettings
-from .hints import simulated_user_hints
-from .images import find_image_files, read_rgb
-from .precision import DEFAULT_PRECISION, PRECISIONS, describe
+from ..colour import lab
+from ..colour.images import find_image_files, read_rgb
+from ..colour.measures import viewer_metrics
+from ..config import DEFAULT_STRENGTH, TrainingSettings
+from ..hints.strokes import simulated_user_hints
+from ..model.precision import DEFAULT_PRECISION, PRECISIONS, describe
 
 GRAY_BASELINE = "gray baseline"
 TRUTH = "truth"
@@ -76,10 +76,10 @@ def find_sets(folders):
 
 def held_out_sets(roots, validation_percent=None):
     """{category: photos} of the training folders' held-out split: the photos training validates on."""
-    from . import data
+    from ..train import dataset
 
-    scan = data.scan_dataset(roots, validation_percent or TrainingSettings().validation_percent)
-    return data.by_category(scan.validation, roots)
+    scan = dataset.scan_dataset(roots, validation_percent or TrainingSettings().validation_percent)
+    return dataset.by_category(scan.validation, roots)
 
 
 def load_truth(path, size):
@@ -241,7 +241,7 @@ def parse_args(argv=None):
 
 
 def load_models(specs, precision=DEFAULT_PRECISION):
-    from .pipeline import Colorizer
+    from ..pipeline import Colorizer
 
     models = {}
     for spec in specs or [None]:

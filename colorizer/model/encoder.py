@@ -12,9 +12,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from . import lab
+from ..colour import lab
+from ..files import sha256_of
 from .backend import keras, layers
-from .files import sha256_of
 from .precision import computing_in
 
 # VGG16's "caffe" preprocessing: BGR channels minus the ImageNet means (Keras' preprocess_input).

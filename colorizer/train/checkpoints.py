@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import data
-from .backend import keras
-from .files import write_atomically
+from ..files import write_atomically
+from ..model.backend import keras
+from . import dataset
 
 
 class Checkpoint(keras.callbacks.Callback):
@@ -42,7 +42,7 @@ class Checkpoint(keras.callbacks.Callback):
         self.state["epochs_done"] = epoch + 1
         write_atomically(self.folder / "last.weights.h5", self.decoder.save_weights)
         write_atomically(self.folder / STATE_FILE, lambda path: np.savez(path, *[np.asarray(v) for v in state_variables(self.model)]))
-        data.write_json_atomically(self.folder / "state.json", self.state)  # last: marks the epoch complete
+        dataset.write_json_atomically(self.folder / "state.json", self.state)  # last: marks the epoch complete
         if self.state["epochs_without_progress"] >= self.patience:
             print(f"early stop: no better validation loss for {self.patience} epochs")
             self.model.stop_training = True
@@ -62,7 +62,7 @@ def start_from(trained, folder, config):
     The folder may fine-tune fewer of VGG16's blocks than this run (none, or block 5 for a
     run that tunes blocks 4 and 5): the blocks it did not tune start as VGG16's.
     """
-    from .weights import load_folder
+    from ..model.weights import load_folder
 
     saved_config, saved, _ = load_folder(folder)
     same = ("input_size", "decoder", "head", "hints")

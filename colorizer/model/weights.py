@@ -22,13 +22,14 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from . import hub, resources
+from .. import resources
+from ..config import ModelConfig
+from ..files import sha256_of
+from . import hub
 from .backend import keras
 from .bins import AB_BINS
-from .config import ModelConfig
 from .decoders import HINTS_INPUT, build_decoder, frozen_inputs, hint_shape, registered
 from .encoder import ENCODER_SOURCES, encoder_fingerprint, encoder_weights_file, feature_shapes
-from .files import sha256_of
 
 FORMAT = "colorizer-weights"
 FORMAT_VERSION = 3  # 2: named decoder inputs and outputs; 3: decoder.keras may hold fine-tuned encoder blocks

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import gradio as gr
 
-from .allocator import released_when_idle
-from .config import DEFAULT_STRENGTH, check_strength
-from .files import fit_file_name
-from .handler import fit_strokes
-from .images import ImageError
+from ..colour.images import ImageError
+from ..colour.processor import grayscale
+from ..config import DEFAULT_STRENGTH, check_strength
+from ..files import fit_file_name
+from ..video.formats import FILM_SUFFIX
+from .memory_release import released_when_idle
 from .paint_box import PREVIEW_SIZE, merge_layers, paint_box, read_layers
-from .processor import grayscale
+from .photo_handler import fit_strokes
 from .uploads import UploadError, checked_upload
-from .video.formats import FILM_SUFFIX
 
 MAX_PAGE_FILM_SECONDS = 60  # a hosted Space colours about five frames a second: a minute of film takes minutes
 MAX_PAGE_FILM_PIXELS = 1280 * 720
@@ -54,7 +54,7 @@ class FilmHandler:
 
     def first_frame(self, film):
         """The paint box's picture: the film's first frame in gray, at most PREVIEW_SIZE a side (nothing if unreadable)."""
-        from .video.io import FilmError, read_frames
+        from ..video.io import FilmError, read_frames
 
         try:
             path, _ = self.checked(film)
@@ -75,7 +75,7 @@ class FilmHandler:
 
     @released_when_idle  # both ways in (`__call__`, `with_strokes`) colour here
     def colour(self, film, strength, strokes, progress):
-        from .video.io import FilmError, probe
+        from ..video.io import FilmError, probe
 
         if film is None:
             return None

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backend import keras
-from .bins import AB_BINS, annealed_mean, nearest_bins
-from .colour_metrics import NEUTRAL_CHROMA
-from .lab import AB_SCALE, normalize_ab
+from ..colour.lab import AB_SCALE, normalize_ab
+from ..colour.measures import NEUTRAL_CHROMA
+from ..model.backend import keras
+from ..model.bins import AB_BINS, annealed_mean, nearest_bins
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
-from .processor import resize_channels
+from ..colour.processor import resize_channels
 
 EDGE_SIGMA = 5.0  # lightness step (L units) across which neighbours are still e^-1/2 alike
 TEXTURE_SIGMA = 5.0  # step in texture (the standard deviation of L within a cell, L units) likewise

@@ -5,9 +5,9 @@ import os
 import platform
 from pathlib import Path
 
-from .backend import keras
-from .decoders import registered
-from .encoder import encoder_description, trainable_blocks
+from ..model.backend import keras
+from ..model.decoders import registered
+from ..model.encoder import encoder_description, trainable_blocks
 from .losses import registered_loss
 
 
@@ -138,7 +138,7 @@ shown green; border excess: how much more colour gathers along the frame's edges
 ## Use
 
 ```python
-from colorizer import Colorizer
+from .. import Colorizer
 Colorizer.from_pretrained("path/or/USER/REPO").colorize("photo.jpg").save("colour.png")
 Colorizer.from_pretrained("path/or/USER/REPO").colorize("photo.jpg", hints="strokes.png")  # an RGBA image of strokes
 ```

@@ -11,17 +11,17 @@ Every option's default comes from colorizer/config.py.
 import argparse
 import sys
 
-from .config import ModelConfig, TrainingSettings, add_options, from_options
+from ..config import ModelConfig, TrainingSettings, add_options, from_options
 
 
 def decoder_names():
-    from .decoders import DECODERS
+    from ..model.decoders import DECODERS
 
     return sorted(DECODERS)
 
 
 def loss_names():
-    from .losses import LOSSES
+    from ..train.losses import LOSSES
 
     return sorted(LOSSES)
 
@@ -44,7 +44,7 @@ def main(argv=None):
     args = parse_args(argv)
 
     try:
-        from .training import run  # TensorFlow: seconds, during which Ctrl-C gets the line below
+        from ..train.run import run  # TensorFlow: seconds, during which Ctrl-C gets the line below
 
         folder = run(from_options(TrainingSettings, args), from_options(ModelConfig, args), resume=args.resume)
     except (ValueError, OSError) as error:  # bad settings, missing data, an output that cannot be written
@@ -55,7 +55,7 @@ def main(argv=None):
         return 130
     if args.push_to_hub:
         try:
-            from .weights import push_folder
+            from ..model.weights import push_folder
 
             print(f"uploaded: {push_folder(folder, args.push_to_hub, private=args.private or None)}")
         except Exception as error:  # noqa: BLE001 (network, auth, permissions: the trained folder is safe either way)

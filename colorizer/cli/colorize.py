@@ -1,0 +1,308 @@
+"""colorize (or python -m colorizer): PHOTO_FILM_OR_FOLDER... --output DIR"""
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+from ..colour import images, outputs
+from ..colour.images import IMAGE_SUFFIXES, MAX_PIXELS, ImageError
+from ..colour.outputs import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS
+from ..config import DEFAULT_STRENGTH, check_strength
+from ..files import fit_file_name, free_name
+from ..model.precision import DEFAULT_PRECISION, PRECISIONS, describe
+from ..progress import progress_bar
+from ..video.formats import DEFAULT_VIDEO_QUALITY, FILM_SUFFIX, VIDEO_SUFFIXES
+from .interrupts import starting
+
+PROGRESS_LOG_S = 5  # not in a terminal (a log, a pipe): a progress line this often
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="colorize",
+        description=(
+            "Colorize black-and-white photos and films. Each photo is written as a colour PNG (or JPEG) at its own "
+            "resolution, keeping its own lightness, its EXIF, dpi and colour profile, and 16 bits if it had them; "
+            "each film as an MP4 (H.264) of the same size, frame rate and length, its sound copied, its colour held "
+            "steady along the motion. Colour photos and films are first reduced to their lightness."
+        ),
+        epilog="Example: colorize old_photos/ grandma.jpg wedding.mp4 --output coloured/",
+    )
+    parser.add_argument(
+        "inputs", nargs="+", metavar="PHOTO_FILM_OR_FOLDER",
+        help="image files (jpg, png, webp, tiff, bmp, gif), films (mp4, mov, mkv, webm, avi) or folders, searched recursively",
+    )
+    parser.add_argument(
+        "-o", "--output", required=True, metavar="DIR",
+        help="folder for the colour photos; a folder's sub-folders are mirrored inside it",
+    )
+    parser.add_argument(
+        "-f", "--format", choices=OUTPUT_FORMATS, default=DEFAULT_OUTPUT_FORMAT,
+        help="png keeps 16 bits and transparency; jpg makes small files (default: %(default)s)",
+    )
+    parser.add_argument(
+        "-q", "--quality", type=int, default=DEFAULT_JPEG_QUALITY, metavar="1..95",
+        help="JPEG quality (default: %(default)s)",
+    )
+    parser.add_argument(
+        "-m", "--model", default=None, metavar="FOLDER_OR_HUB_ID",
+        help="a weights folder or a Hugging Face Hub repo id USER/REPO (default: the shipped model)",
+    )
+    parser.add_argument(
+        "-s", "--strength", type=float, default=DEFAULT_STRENGTH, metavar="0..3",
+        help="how much colour: 1 is the model's measured best, 0.5 subtler, 2 more vivid (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--hints", type=Path, default=None, metavar="FILE",
+        help="colour hints for one photo or film: an RGBA image of the photo's (or frame's) size whose "
+        "opaque pixels' colours are hints (their lightness is ignored; transparent: no hint)",
+    )
+    parser.add_argument(
+        "--hints-frame", type=int, default=0, metavar="N",
+        help="films: the frame (from 0) the --hints were painted on; they follow the motion to the end of its shot (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--video-quality", type=int, default=DEFAULT_VIDEO_QUALITY, metavar="0..51",
+        help="films: H.264 quality (x264's CRF): lower is better and bigger, 0 lossless, 23 x264's default (default: %(default)s)",
+    )
+    parser.add_argument("--revision", default=None, help="Hub branch, tag or commit to pin the model to (default: main)")
+    parser.add_argument(
+        "--precision", choices=PRECISIONS, default=DEFAULT_PRECISION,
+        help="what the model computes in: auto picks bfloat16 where the processor has instructions for it "
+        "(AMX or AVX-512 BF16: the model 1.7x as fast on an AMD EPYC, colours within a CIEDE2000 of 1 on average), else float32 "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace results that already exist in the output folder (default: skip them)"
+    )
+    parser.add_argument(
+        "--ray", metavar="ADDRESS", default=None,
+        help="colorize the photos on a Ray cluster (auto, HOST:PORT or ray://HOST:10001): the same files, made by its "
+        'workers; inputs and output may also be s3:// or gs:// URIs. Photos only, no --hints. Needs pip install "colorizer[ray]"',
+    )
+    return parser.parse_args(argv)
+
+
+def plan_outputs(files, output_folder, suffix=".png"):
+    """An output path for each (file, relative path): DIR/relative.png (or `suffix`; films: .mp4), never an input, never one twice.
+
+    When a name is taken (two inputs called a.jpg, or a.jpg beside a.png, or an input photo
+    in the output folder), the next free "a (2).png", "a (3).png"... is used, and a note says so.
+    The order of `files` is stable, so running the same command again gives the same names.
+    Returns a list of (file, target, note or None).
+    """
+    taken = {file.resolve() for file, _ in files}
+    plan = []
+    for file, relative in files:
+        folder = output_folder / relative.parent
+        written_as = FILM_SUFFIX if is_film(file) else suffix
+        target = free_name(folder, relative.stem, written_as, taken=lambda path: path.resolve() in taken)
+        taken.add(target.resolve())
+        wanted = folder / fit_file_name(relative.stem, written_as)
+        plan.append((file, target, None if target == wanted else f"{file} is written as {target.name}: {wanted.name} was taken"))
+    return plan
+
+
+def is_film(path):
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
+
+
+def kinds(files):
+    """What the inputs are, for messages: "photo(s)", "film(s)" or both."""
+    films = sum(is_film(file) for file, _ in files)
+    return "film(s)" if films == len(files) else "photo(s) and film(s)" if films else "photo(s)"
+
+
+def main(argv=None):
+    """The command; Ctrl-C at any point (TensorFlow takes seconds to load) ends it with a line, not a traceback."""
+    try:
+        return colorize_command(parse_args(argv))
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+def usage_error(args, files):
+    """What is wrong with the options, before anything is loaded or created; None when nothing is."""
+    try:
+        check_strength(args.strength)
+    except ValueError as error:
+        return str(error)
+    if not 1 <= args.quality <= 95:
+        return f"--quality must lie between 1 and 95, not {args.quality}"
+    if not 0 <= args.video_quality <= 51:
+        return f"--video-quality must lie between 0 and 51, not {args.video_quality}"
+    output = Path(args.output)  # (an s3:// or gs:// output, with --ray, is the cluster's to check)
+    if "://" not in str(args.output) and output.exists() and not output.is_dir():
+        return f"--output {output} is a file; give a folder"
+    if any(Path(given).is_dir() and Path(given).resolve() == output.resolve() for given in args.inputs):
+        return (f"--output {output} is also an input folder: each run would colorize the last run's results again; "
+                f"choose another folder (one inside it, such as {output / 'coloured'}, is skipped as input)")
+    if args.hints is not None:
+        if len(files) != 1:
+            return f"--hints: give one photo with --hints, not {len(files)}"
+        try:
+            hints_size, photo_size = images.image_size(args.hints), media_size(files[0][0])
+        except ImageError as error:
+            return f"--hints: {error}"
+        if hints_size != photo_size:
+            return f"--hints: {args.hints} is {hints_size[0]}x{hints_size[1]}, the photo {photo_size[0]}x{photo_size[1]}"
+    return None
+
+
+def media_size(path):
+    """A photo's or a film's frame size (width, height), from its header."""
+    if not is_film(path):
+        return images.image_size(path)
+    from ..video.io import FilmError, probe
+
+    try:
+        info = probe(path)
+    except FilmError as error:
+        raise ImageError(str(error)) from None
+    return info.width, info.height
+
+
+def colorize_command(args):
+    if args.ray:
+        return cluster_command(args)
+    args.output = Path(args.output)
+    files, missing = images.find_images(args.inputs, exclude=[args.output], suffixes=IMAGE_SUFFIXES + VIDEO_SUFFIXES)
+    failures = [(path, "no such file or folder") for path in missing]
+    if not files:
+        for path, reason in failures:
+            print(f"error: {path}: {reason}", file=sys.stderr)
+        print("error: no images found in the given paths", file=sys.stderr)
+        return 1
+    problem = usage_error(args, files)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    plan = [step for step in plan_outputs(files, args.output, OUTPUT_FORMATS[args.format]) if args.overwrite or not step[1].exists()]
+    skipped = len(files) - len(plan)
+    if not plan:
+        print(f"Nothing to do: all {skipped} colour {kinds(files)} exist in {args.output} (--overwrite makes them again)")
+        return 1 if failures else 0
+    try:
+        args.output.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        print(f"error: cannot create the output folder {args.output}: {error.strerror or error}", file=sys.stderr)
+        return 2
+
+    with starting():
+        from ..model.weights import WeightsError
+        from ..pipeline import Colorizer  # imports TensorFlow: after the cheap checks above
+
+        try:
+            colorizer = Colorizer.from_pretrained(args.model, revision=args.revision, precision=args.precision)
+        except (WeightsError, FileNotFoundError) as error:
+            print(f"error: cannot load the model: {error}", file=sys.stderr)
+            return 1
+        except Exception as error:  # noqa: BLE001 (a damaged or hostile model folder: a message, not a traceback)
+            print(f"error: cannot load the model: {type(error).__name__}: {error}", file=sys.stderr)
+            return 1
+    print(f"Colorizing with {colorizer.source}; {describe(args.precision)}", flush=True)
+
+    written = 0
+    try:
+        for file, target, note in progress_bar(plan, desc="Colorizing", unit="file" if any(is_film(step[0]) for step in plan) else "photo", log_every_s=PROGRESS_LOG_S):
+            failure = (colorize_film_file if is_film(file) else colorize_one)(colorizer, args, file, target, note)
+            if failure:
+                failures.append((file, failure))
+            else:
+                written += 1
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: wrote {written} of {len(plan)} file(s) to {args.output}; run the same command "
+              "again to do the rest (finished ones are skipped; a film cut short left nothing)", file=sys.stderr)
+        return 130
+
+    print(f"Wrote {written} colour {kinds(files)} to {args.output}" + (f"; skipped {skipped} that exist (--overwrite)" if skipped else ""))
+    for path, reason in failures:
+        print(f"error: {path}: {reason}", file=sys.stderr)
+    if failures:
+        print(f"{len(failures)} file(s) could not be colorized", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cluster_command(args):
+    """`--ray`: the photos listed, colorized and written by the cluster's workers; the same report as on one machine."""
+    problem = "--hints is for one photo on this machine, not with --ray" if args.hints is not None else usage_error(args, [])
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    from .. import cluster
+
+    try:
+        cluster.import_ray()
+    except ImportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"Colorizing on the Ray cluster at {args.ray}; {describe(args.precision)} (on each worker)", flush=True)
+    with progress_bar(desc="Colorizing", unit="photo", log_every_s=PROGRESS_LOG_S) as bar:
+        rows = cluster.run(
+            args.ray, args.inputs, args.output, model=args.model, revision=args.revision, precision=args.precision,
+            strength=args.strength, output_format=args.format, quality=args.quality, overwrite=args.overwrite, progress=bar.update,
+        )
+    outcomes = [row["outcome"] for row in rows]
+    for row in rows:
+        if row["note"] and row["outcome"] == "written":
+            print(f"note: {row['note']}", file=sys.stderr)
+    skipped = outcomes.count("skipped")
+    print(f"Wrote {outcomes.count('written')} colour photo(s) to {args.output}" + (f"; skipped {skipped} that exist (--overwrite)" if skipped else ""))
+    failures = [row for row in rows if row["outcome"] == "failed"]
+    for row in failures:
+        print(f"error: {row['source']}: {row['reason']}", file=sys.stderr)
+    if failures:
+        print(f"{len(failures)} file(s) could not be colorized", file=sys.stderr)
+    if not rows:
+        print("error: no images found in the given paths", file=sys.stderr)
+    return 1 if failures or not rows else 0
+
+
+def colorize_one(colorizer, args, file, target, note):
+    """Colorize `file` into `target`, printing its notes; returns why it failed, or None."""
+    try:
+        with warnings.catch_warnings(record=True, action="always", category=outputs.MetadataDropped) as shown:
+            colorizer.colorize_to_file(file, target, args.strength, args.format, args.quality, hints=args.hints)
+    except ImageError as error:
+        return str(error).removeprefix(f"{file}: ")
+    except MemoryError:
+        return f"out of memory (photos up to {MAX_PIXELS / 1e6:.0f} MP are accepted)"
+    except OSError as error:  # the output could not be written: no space, no permission, a bad name
+        return f"cannot write {target}: {error.strerror or error}"
+    except Exception as error:  # noqa: BLE001 (one photo's surprise must not stop the others)
+        return f"could not be colorized ({type(error).__name__}: {error})"
+    dropped = [warning for warning in shown if issubclass(warning.category, outputs.MetadataDropped)]
+    for line in [note] + [f"{target.name}: {warning.message}" for warning in dropped]:
+        if line:
+            print(f"note: {line}", file=sys.stderr)
+    return None
+
+
+def colorize_film_file(colorizer, args, file, target, note):
+    """Colour the film `file` into `target` with a progress bar of its frames; returns why it failed, or None."""
+    from ..video.film import colorize_film
+    from ..video.io import FilmError, probe
+
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    try:
+        info = probe(file)
+        print(f"{file}: {info.describe()}", flush=True)
+        with progress_bar(total=info.frames, desc=file.name, unit="frame", log_every_s=PROGRESS_LOG_S) as bar:
+            colorize_film(
+                colorizer, file, target, args.strength, hints=args.hints, hints_frame=args.hints_frame,
+                quality=args.video_quality, progress=bar.update,
+            )
+    except (FilmError, ImageError) as error:
+        return str(error).removeprefix(f"{file}: ")
+    except OSError as error:
+        return f"cannot write {target}: {error.strerror or error}"
+    except Exception as error:  # noqa: BLE001 (one film's surprise must not stop the others)
+        return f"could not be colorized ({type(error).__name__}: {error})"
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
