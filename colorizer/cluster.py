@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 
 from .colour.images import IMAGE_SUFFIXES
 from .colour.outputs import OUTPUT_FORMATS
-from .files import fit_file_name, free_name
+from .files import plan_output_names
 
 INSTALL_HINT = 'colorize --ray needs Ray Data: pip install "colorizer[ray]"'
 BATCH = 8  # photos an actor colorizes per call: the model's batch, and what a dead worker's retry repeats at most
@@ -95,16 +95,11 @@ def plan(inputs, output, suffix):
             )
         elif info.type == FileType.File:
             found.append((uri(given, root), root, PurePosixPath(posixpath.basename(root))))
-    taken = {path for _, path, _ in found}
-    steps = []
-    for source, _, relative in found:
-        folder = PurePosixPath(out_root) / relative.parent
-        target = free_name(folder, relative.stem, suffix, taken=lambda path: str(path) in taken)
-        taken.add(str(target))
-        wanted = folder / fit_file_name(relative.stem, suffix)
-        note = None if str(target) == str(wanted) else f"{source} is written as {target.name}: {wanted.name} was taken"
-        steps.append((source, uri(output, str(target)), note))
-    return steps
+    plan = plan_output_names(
+        [(source, relative) for source, _, relative in found], PurePosixPath(out_root), lambda source: suffix,
+        taken=[path for _, path, _ in found],
+    )
+    return [(source, uri(output, str(target)), note) for source, target, note in plan]
 
 
 class ColorizeActor:

@@ -2,19 +2,19 @@
 
 `ModelConfig` is what rebuilds a model (stored in a weights folder's config.json);
 `TrainingSettings` is everything else a training run needs. Command-line options are
-generated from the fields (`add_options`, `from_options`), so a new setting is one field
-with its help text, and its default is written nowhere else. The defaults of the other
-options (colour strength, the app's port, precision: `precision.py`; output format and JPEG
-quality: `images.py`) are named constants used by every command. Constants that are not
+generated from the fields (`cli/options.py`), so a new setting is one field with its help
+text, and its default is written nowhere else. The defaults of the other options (colour
+strength, the app's port, precision; output format and JPEG quality: `colour/outputs.py`) are
+named constants used by every command. Constants that are not
 options (the hint sampling of training, augmentation, the spreading of hints, the app's limits)
 stay with the code they tune, each named once.
 """
 
-import argparse
 import dataclasses
 from dataclasses import dataclass, field
 
-from .model.precision import DEFAULT_PRECISION, PRECISIONS, check_precision
+PRECISIONS = ("auto", "float32", "bfloat16")  # what the model computes in (model/precision.py); auto: the processor's fastest
+DEFAULT_PRECISION = "auto"
 
 
 def option(default, help, **argparse_options):
@@ -87,6 +87,13 @@ DEFAULT_PORT = 7860  # where the app serves (Gradio's own default), unless $GRAD
 MAX_STRENGTH = 3.0  # strength 0 is gray; 0.5 subtle, 2 vivid; above 3 every colour is at the gamut's edge
 
 
+def check_precision(precision: str) -> str:
+    """`precision` if it is one of PRECISIONS, else a ValueError that lists them."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    return precision
+
+
 def check_strength(strength):
     """Colour strength must be a number from 0 to MAX_STRENGTH."""
     if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0 <= strength <= MAX_STRENGTH:
@@ -149,45 +156,3 @@ class TrainingSettings:
 
     def to_dict(self):
         return dataclasses.asdict(self)
-
-
-def add_options(parser, cls, title=None, registries=None):
-    """Add one --option per field of `cls` that has help text, with the field's default.
-
-    `registries` maps a field to a function listing the names it takes (a registry's keys, which
-    need TensorFlow to list): called only when the option is given, so --help stays instant.
-    """
-    group = parser.add_argument_group(title or f"{cls.__name__} options")
-    for setting in dataclasses.fields(cls):
-        if "help" not in setting.metadata:
-            continue
-        options = {key: value for key, value in setting.metadata.items() if key != "help"}
-        if setting.name in (registries or {}):
-            options["type"], options["metavar"] = registry_name(registries[setting.name]), "NAME"
-        if setting.default is None or options.get("required"):
-            help_text = setting.metadata["help"]
-        else:
-            help_text = f"{setting.metadata['help']} (default: {setting.default})"
-        if "type" not in options and setting.default not in (None, ()) and not isinstance(setting.default, bool):
-            options["type"] = type(setting.default)
-        if not options.get("required"):
-            options["default"] = setting.default
-        group.add_argument(f"--{setting.name.replace('_', '-')}", dest=setting.name, help=help_text, **options)
-
-
-def registry_name(names):
-    """An argparse type accepting one of `names()` (a registry's keys, which need TensorFlow to list)."""
-
-    def parse(text):
-        if text not in names():
-            raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {', '.join(names())})")
-        return text
-
-    parse.__name__ = "name"
-    return parse
-
-
-def from_options(cls, arguments, **fixed):
-    """An instance of `cls` from parsed arguments (the fields `add_options` added), plus `fixed` values."""
-    values = {setting.name: getattr(arguments, setting.name) for setting in dataclasses.fields(cls) if hasattr(arguments, setting.name)}
-    return cls(**{**values, **fixed})

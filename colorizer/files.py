@@ -1,6 +1,7 @@
 """Files: writing so that an interruption never leaves half a file under any name, names that fit, hashing."""
 
 import hashlib
+import json
 import os
 import re
 import uuid
@@ -30,6 +31,11 @@ def write_atomically(path, save):
     return path
 
 
+def write_json_atomically(path, document):
+    """`document` as indented JSON in `path`, written whole or not at all."""
+    return write_atomically(path, lambda partial: partial.write_text(json.dumps(document, indent=2)))
+
+
 # Control characters and path separators of any system: a name from an upload or a zip must stay one plain name
 _UNSAFE_IN_NAMES = re.compile(r"[\x00-\x1f\x7f/\\]")
 
@@ -51,6 +57,30 @@ def free_name(folder, stem, suffix, taken):
     while taken(path):
         path, number = Path(folder) / fit_file_name(stem, f" ({number}){suffix}"), number + 1
     return path
+
+
+def plan_output_names(sources, output_folder, suffix_of, taken=(), key=str):
+    """An output path for each input: the single-machine command's and the cluster's one naming rule.
+
+    Each of `sources`, (source, relative path), becomes `output_folder / relative` with the suffix
+    `suffix_of(source)`; a name already claimed (by an input in `taken`, or an earlier output)
+    becomes the next free "a (2).png", "a (3).png"..., with a note saying so. Paths are compared
+    by `key` (`Path.resolve` for local files, `str` for an object store's paths). The order of
+    `sources` is kept, so running the same command again gives the same names.
+
+    Returns
+    -------
+    list of (source, target, note or None)
+    """
+    claimed = {key(path) for path in taken}
+    plan = []
+    for source, relative in sources:
+        folder, suffix = output_folder / relative.parent, suffix_of(source)
+        target = free_name(folder, relative.stem, suffix, taken=lambda path: key(path) in claimed)
+        claimed.add(key(target))
+        wanted = folder / fit_file_name(relative.stem, suffix)
+        plan.append((source, target, None if target == wanted else f"{source} is written as {target.name}: {wanted.name} was taken"))
+    return plan
 
 
 def sha256_of(path):

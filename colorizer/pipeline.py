@@ -1,7 +1,17 @@
-"""`Colorizer`: the one object the CLI, the app, training and evaluation share.
+"""`Colorizer`: the one object the CLI, the app, the cluster, training and evaluation share.
 
-Built from its parts: the frozen encoder, the trained decoder, and the image processor
-that prepares every photo the same way (`processor.py`).
+A photo's way through it, each step one function:
+
+1. load: any image becomes a `Photo`, its full-resolution L*, alpha and metadata (`colour.images.load_photo`);
+2. L at model size: L resized to S x S, inside a mirrored frame margin (`colour.processor.ImageProcessor.model_input`);
+3. encoder: VGG16's convolutions on L, the frozen blocks (`model.encoder.build_encoder`);
+4. decoder: the trained part (fine-tuned VGG16 blocks and the decoder) to a and b (`model.decoders`);
+5. ab: the frame cut away, a and b normalised (/ AB_SCALE) at S x S: the `Prediction` (`ImageProcessor.unframed`);
+6. laid on full-size L: ab upsampled onto the photo's own L* and made sRGB, at the strength asked
+   for, with any hints spread first (`ImageProcessor.postprocess`, `hints.spreading.spread_hints`).
+
+Steps 1-5 are `predict` (the model, once per photo); step 6 is `render` (no model: cheap, so
+a new strength or stroke renders again without predicting).
 """
 
 import dataclasses
@@ -13,14 +23,14 @@ import numpy as np
 from .colour.images import Photo, load_photo
 from .colour.outputs import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, save_image, to_pil
 from .colour.processor import ImageProcessor
-from .config import DEFAULT_STRENGTH, ModelConfig, check_strength
-from .hints.spreading import spread_hints
+from .config import DEFAULT_PRECISION, DEFAULT_STRENGTH, ModelConfig, check_strength
+from .hints.spreading import DEFAULT_SPREADING, Spreading, spread_hints
 from .hints.strokes import photo_hint_map
 from .model import weights
 from .model.backend import keras
 from .model.decoders import HINTS_INPUT, build_trained_part, frozen_inputs, hint_shape, set_temperature
 from .model.encoder import build_encoder
-from .model.precision import DEFAULT_PRECISION, choose_precision
+from .model.precision import choose_precision
 
 
 @dataclass(frozen=True)
@@ -32,9 +42,9 @@ class Prediction:
     photo : Photo
         The full-resolution L, alpha and metadata.
     lightness : (S, S, 1) float32 array
-        The model's input (the spreading of hints follows its edges).
+        The photo's L (0..100) at the model's size, without the frame margin (the spreading of hints follows its edges).
     ab : (S, S, 2) float32 array
-        The model's a and b / AB_SCALE, without hints.
+        The model's a and b, normalised: Lab units / AB_SCALE, in [-1, 1]; without hints.
     features : dict or None
         The encoder's outputs for the photo (1 x ... arrays), kept for a model whose decoder reads hints.
     """
@@ -78,16 +88,22 @@ class Colorizer:
     source : str
         Where the weights came from, for messages: a folder or USER/REPO@REVISION.
     precision : str
-        What the encoder computes in, "float32" or "bfloat16" (see `precision.py`), for messages.
+        What the encoder computes in, "float32" or "bfloat16" (see `model/precision.py`), for messages.
+    spreading : Spreading
+        How hints spread through their regions (`hints.spreading`).
     """
 
-    def __init__(self, encoder, decoder, config: ModelConfig, info=None, source="untrained", precision="float32"):
+    def __init__(
+        self, encoder, decoder, config: ModelConfig, info=None, source="untrained", precision="float32",
+        spreading: Spreading = DEFAULT_SPREADING,
+    ):
         self.encoder, self.decoder, self.config = encoder, decoder, config  # the trained part as stored (float32)
         self.computing_decoder = computing_copy(decoder, config, precision)  # ... and as it computes
         self.processor = ImageProcessor(config.input_size, 0 if config.hints else config.frame_margin)
         self.info = info or {}
         self.source = source
         self.precision = precision
+        self.spreading = spreading
         self.set_temperature(config.temperature)
         lightness = keras.Input(encoder.input.shape[1:], name="lightness")
         features, inputs = dict(encoder(lightness)), [lightness]
@@ -97,16 +113,19 @@ class Colorizer:
         self.model = keras.Model(inputs, self.computing_decoder(features)["ab"], name="colorizer")  # L (and hints) -> ab / AB_SCALE
 
     @classmethod
-    def from_pretrained(cls, name_or_path=None, revision=None, precision: str = DEFAULT_PRECISION):
+    def from_pretrained(
+        cls, name_or_path=None, revision=None, precision: str = DEFAULT_PRECISION, spreading: Spreading = DEFAULT_SPREADING,
+    ):
         """Load a weights folder: None for the shipped model, a local path, or a Hub id "USER/REPO".
 
         `precision`: "auto" (bfloat16 where the processor has instructions for it), "float32" or "bfloat16".
+        `spreading`: how hints spread (the default is what measured best).
         """
         folder = weights.resolve(name_or_path, revision=revision)
         config, decoder, document = weights.load_folder(folder)
         weights.warn_if_encoder_differs(config)
         source = "the shipped model" if name_or_path is None else str(name_or_path) + (f"@{revision}" if revision else "")
-        return cls._with_encoder(config, decoder, choose_precision(precision), document, source)
+        return cls._with_encoder(config, decoder, choose_precision(precision), document, source, spreading)
 
     @classmethod
     def untrained(cls, config=None, decoder=None, precision: str = DEFAULT_PRECISION):
@@ -116,9 +135,9 @@ class Colorizer:
         return cls._with_encoder(config, decoder, choose_precision(precision))
 
     @classmethod
-    def _with_encoder(cls, config, decoder, precision, info=None, source="untrained"):
+    def _with_encoder(cls, config, decoder, precision, info=None, source="untrained", spreading=DEFAULT_SPREADING):
         encoder = build_encoder(config, frozen_inputs(config), precision)
-        return cls(encoder, decoder, config, info, source, precision)
+        return cls(encoder, decoder, config, info, source, precision, spreading)
 
     @property
     def input_size(self) -> int:
@@ -127,7 +146,7 @@ class Colorizer:
     @property
     def trained_with_hints(self) -> bool:
         """Whether this model's decoder reads the hint map (trained with --hints). Every model takes hints:
-        `propagation.spread_hints` carries them through their regions whatever the decoder made."""
+        `hints.spreading.spread_hints` carries them through their regions whatever the decoder made."""
         return self.config.hints
 
     def predict_ab(self, lightness_batch: np.ndarray, hint_batch: np.ndarray | None = None) -> np.ndarray:
@@ -154,16 +173,23 @@ class Colorizer:
         predictions = []
         for start in range(0, len(images), batch_size):
             photos = [load_photo(image) for image in images[start : start + batch_size]]
-            lightness = np.stack([self.processor.preprocess(photo) for photo in photos])
-            if not self.trained_with_hints:
-                framed = np.stack([self.processor.framed(photo, plain) for photo, plain in zip(photos, lightness)])
-                ab_batch, features = [self.processor.unframed(ab) for ab in self.predict_ab(framed)], [None] * len(photos)
-            else:  # the encoder's features are kept: hints run the decoder again, not VGG16
-                encoded = self.encoder.predict_on_batch(lightness)
-                features = [{name: value[index : index + 1] for name, value in encoded.items()} for index in range(len(photos))]
-                ab_batch = [self._decode(feature) for feature in features]
+            lightness, model_input = zip(*(self.processor.model_input(photo) for photo in photos))
+            ab_batch, features = self._run_model(np.stack(model_input))
+            ab_batch = [self.processor.unframed(ab) for ab in ab_batch]
             predictions.extend(map(Prediction, photos, lightness, ab_batch, features))
         return predictions
+
+    def _run_model(self, model_input):
+        """The model's ab for a batch of its inputs, and each photo's encoder features where hints need them again.
+
+        A model that reads hints keeps them, so that strokes run its decoder again and not VGG16;
+        the others run as one model, and keep none.
+        """
+        if not self.trained_with_hints:
+            return self.predict_ab(model_input), [None] * len(model_input)
+        encoded = self.encoder.predict_on_batch(model_input)
+        features = [{name: value[index : index + 1] for name, value in encoded.items()} for index in range(len(model_input))]
+        return [self._decode(feature) for feature in features], features
 
     def _decode(self, features, hint_map=None):
         """The decoder's ab (S x S x 2) for one photo's encoder features and hint map (none: no hints)."""
@@ -185,7 +211,7 @@ class Colorizer:
             return prediction.ab
         hint_map = photo_hint_map(hints, prediction.photo.size, hint_shape(self.config)[0])
         ab = self._decode(prediction.features, hint_map) if self.trained_with_hints else prediction.ab
-        return spread_hints(ab, prediction.lightness, hint_map)
+        return spread_hints(ab, prediction.lightness, hint_map, self.spreading)
 
     def render(self, prediction: Prediction, strength: float = DEFAULT_STRENGTH, hints=None):
         """`render_pixels` as a PIL image, with the photo's metadata in its `info`."""

@@ -24,8 +24,9 @@ from skimage import data
 
 from colorizer import Colorizer, ModelConfig, WeightsError, load_photo
 from colorizer.app.loadtest import PeakMemory
+from colorizer.config import PRECISIONS
 from colorizer.model.decoders import HINTS_INPUT, hint_shape
-from colorizer.model.precision import PRECISIONS, choose_precision, describe
+from colorizer.model.precision import choose_precision, describe
 
 BATCH = 8  # photos in the batch measurement
 

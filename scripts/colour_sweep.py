@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from colorizer import Colorizer
-from colorizer.evaluate.evaluation import GRAY_BASELINE, TRUTH, combine, evaluate, find_sets, held_out_sets
+from colorizer.evaluate.evaluation import GRAY_BASELINE, TRUTH, combine, evaluate, find_sets
 from colorizer.model.weights import read_config
+from colorizer.train.dataset import held_out_sets
 
 
 def measure(colorizer, sets, size, strength, limit):

@@ -51,7 +51,7 @@ def write_gray_film(frames, path, repeats=1):
     return path
 
 
-def colour(colorizer, source, destination, steady):
+def colorize_clip(colorizer, source, destination, steady):
     """Colour a film; returns frames per second (the model already warm)."""
     start = time.perf_counter()
     info = colorizer.colorize_video(source, destination, steady=steady)
@@ -87,7 +87,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="film-benchmark-"))
     clips = sorted(folder for folder in args.clips.iterdir() if folder.is_dir())
     write_gray_film(truth_frames(clips[0])[:8], work / "warm.mp4")
-    colour(colorizer, work / "warm.mp4", work / "warm-out.mp4", steady=True)  # graph tracing, caches
+    colorize_clip(colorizer, work / "warm.mp4", work / "warm-out.mp4", steady=True)  # graph tracing, caches
 
     print("\n| clip | flicker, film | flicker, photo path | ratio | flicker, truth | CIEDE2000 film / photo | chroma film / photo (truth) | fps film / photo |")
     print("|---|---|---|---|---|---|---|---|")
@@ -97,7 +97,7 @@ def main():
         source = write_gray_film(truth, work / f"{clip.name}.mp4")
         measured = {}
         for steady in (True, False):
-            fps = colour(colorizer, source, work / f"{clip.name}-{steady}.mp4", steady)
+            fps = colorize_clip(colorizer, source, work / f"{clip.name}-{steady}.mp4", steady)
             measured[steady] = {**film_measures(zip(read_frames(work / f"{clip.name}-{steady}.mp4"), truth)), "fps": fps}
         film, photo = measured[True], measured[False]
         rows.append(measured)
@@ -122,7 +122,7 @@ def main():
     )
 
     hd = write_gray_film(truth_frames(clips[0], (1280, 720)), work / "hd.mp4")
-    film_fps, photo_fps = colour(colorizer, hd, work / "hd-film.mp4", True), colour(colorizer, hd, work / "hd-photo.mp4", False)
+    film_fps, photo_fps = colorize_clip(colorizer, hd, work / "hd-film.mp4", True), colorize_clip(colorizer, hd, work / "hd-photo.mp4", False)
     print(f"1280x720: {film_fps:.1f} frames/s film path, {photo_fps:.1f} photo path ({film_fps / photo_fps:.2f}x)")
 
     if args.long_film_seconds:

@@ -9,23 +9,22 @@ edges only (before issue 22) and the one that also follows texture and the model
 """
 
 import argparse
-import functools
 import zlib
 from pathlib import Path
 
 import numpy as np
 from skimage.color import deltaE_ciede2000
 
-from colorizer import Colorizer, pipeline
+from colorizer import Colorizer
 from colorizer.colour import lab
 from colorizer.colour.images import find_image_files, read_rgb
-from colorizer.hints import spreading
 from colorizer.hints.measures import hint_spread
-from colorizer.hints.strokes import simulated_user_hints
+from colorizer.hints.simulated import simulated_user_hints
+from colorizer.hints.spreading import Spreading
 
 WAYS = {
-    "lightness edges only": {"texture_sigma": None},
-    "lightness and texture": {},
+    "lightness edges only": Spreading(texture_sigma=None),
+    "lightness and texture": Spreading(),
 }
 
 
@@ -36,13 +35,12 @@ def main():
     parser.add_argument("--trials", type=int, default=3)
     parser.add_argument("--limit", type=int, default=None, help="the first N photos of each set")
     args = parser.parse_args()
-    colorizer = Colorizer.from_pretrained(args.model)
+    colorizers = {way: Colorizer.from_pretrained(args.model, spreading=spreading) for way, spreading in WAYS.items()}
     print("| set | spreading | leakage | reach | CIEDE2000, 10 hints |")
     print("|---|---|---|---|---|")
     for folder in sorted(path for path in args.data.iterdir() if path.is_dir()):
         photos = [(path, read_rgb(path)) for path in find_image_files(folder)[: args.limit]]
-        for way, options in WAYS.items():
-            pipeline.spread_hints = functools.partial(spreading.spread_hints, **options)  # what the colorizer calls
+        for way, colorizer in colorizers.items():
             spreads, errors = [], []
             for path, truth in photos:
                 rng = np.random.default_rng(zlib.crc32(path.name.encode()))

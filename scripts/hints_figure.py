@@ -15,7 +15,7 @@ from PIL import Image
 
 from colorizer import Colorizer, load_photo
 from colorizer.colour.processor import grayscale
-from colorizer.evaluate.evaluation import contact_sheet
+from colorizer.evaluate.report import contact_sheet
 
 
 def panels(colorizer, photo_path, strokes_path):

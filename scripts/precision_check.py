@@ -17,7 +17,8 @@ from tqdm import tqdm
 from colorizer import Colorizer
 from colorizer.colour import lab
 from colorizer.colour.images import read_rgb
-from colorizer.evaluate.evaluation import colourfulness, find_sets, psnr
+from colorizer.evaluate.evaluation import find_sets
+from colorizer.evaluate.measures import colourfulness, psnr
 from colorizer.model.decoders import build_trained_part
 
 

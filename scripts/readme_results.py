@@ -18,16 +18,10 @@ import numpy as np
 from PIL import Image
 from skimage import data as skimage_data
 
-from colorizer.evaluate.evaluation import (
-    GRAY_BASELINE,
-    TRUTH,
-    combine,
-    contact_sheet,
-    evaluate,
-    find_sets,
-    held_out_sets,
-    load_models,
-)
+from colorizer.cli.evaluate import load_models
+from colorizer.evaluate.evaluation import GRAY_BASELINE, TRUTH, combine, evaluate, find_sets
+from colorizer.evaluate.report import contact_sheet
+from colorizer.train.dataset import held_out_sets
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

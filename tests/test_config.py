@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from colorizer import ModelConfig, TrainingSettings
+from colorizer.cli.options import add_options, from_options
 from colorizer.cli.train import parse_args
-from colorizer.config import add_options, from_options
 from colorizer.model.decoders import DECODERS
 from colorizer.train.losses import LOSSES
 
@@ -64,7 +64,10 @@ def test_bad_settings_are_refused_at_once():
 
 
 ROOT = Path(__file__).resolve().parents[1]
-FAST_TIER = ("tests/test_lab.py", "tests/test_images.py", "tests/test_propagation.py", "tests/test_colour_metrics.py", "tests/test_data.py", "tests/test_video.py")
+FAST_TIER = (
+    "tests/colour/test_lab.py", "tests/colour/test_images.py", "tests/colour/test_processor.py", "tests/colour/test_colour_measures.py",
+    "tests/hints/test_spreading.py", "tests/train/test_dataset.py", "tests/video/test_video.py", "tests/test_layout.py",
+)
 
 
 def test_the_fast_tier_runs_without_tensorflow():

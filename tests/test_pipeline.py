@@ -7,7 +7,7 @@ from PIL import Image
 from colorizer import Colorizer, grayscale
 from colorizer.colour.lab import AB_SCALE, lightness, rgb_to_lab
 from colorizer.config import ModelConfig
-from colorizer.evaluate.evaluation import psnr
+from colorizer.evaluate.measures import psnr
 from colorizer.model.encoder import ENCODER_LAYERS, build_encoder, hed_weights_path
 
 from conftest import CONSTANT_AB, gradient_image

@@ -8,19 +8,17 @@ motion through the first shot when the film is coloured again. One film is colou
 others wait in the queue.
 """
 
-import sys
 from pathlib import Path
 
 import gradio as gr
 
-from ..colour.images import ImageError
 from ..colour.processor import grayscale
-from ..config import DEFAULT_STRENGTH, check_strength
+from ..config import DEFAULT_STRENGTH
 from ..files import fit_file_name
 from ..video.formats import FILM_SUFFIX
 from .memory_release import released_when_idle
-from .paint_box import PREVIEW_SIZE, merge_layers, paint_box, read_layers
-from .photo_handler import fit_strokes
+from .paint_box import PREVIEW_SIZE, LayerStore, fit_strokes, paint_box
+from .refusals import checked_strength, painted_strokes, refusal, refusals
 from .uploads import UploadError, checked_upload
 
 MAX_PAGE_FILM_SECONDS = 60  # a hosted Space colours about five frames a second: a minute of film takes minutes
@@ -37,20 +35,16 @@ class FilmHandler:
     """Colours an uploaded film into one of `handler`'s result folders (a `ColorizeHandler`: its model, uploads, expiry)."""
 
     def __init__(self, handler, layer_store=None):
-        self.handler, self.layer_store = handler, layer_store  # the film paint box's LayerStore, once the page has one
+        self.handler = handler
+        self.layer_store = layer_store or LayerStore()  # what the film's paint box sends ahead of a stroke
 
     def __call__(self, film, strength=DEFAULT_STRENGTH, progress=gr.Progress()):  # noqa: B008 (how Gradio passes its progress bar)
         """Returns the colour film's path; every refusal is a message for the page and a line in the log."""
-        return self.colour(film, strength, None, progress)
+        return self.colorize(film, strength, None, progress)
 
     def with_strokes(self, film, strength, editor, progress=gr.Progress()):  # noqa: B008
         """The film coloured again with the strokes painted on its first frame (the paint box's payload, unprocessed)."""
-        try:
-            strokes = merge_layers(read_layers(editor, self.layer_store, self.handler.allowed_folders))
-        except ImageError as error:
-            print(f"refused the film paint box's layers: {error}", file=sys.stderr)
-            raise gr.Error(f"The paint box could not be read: {error}", print_exception=False) from None
-        return self.colour(film, strength, strokes, progress)
+        return self.colorize(film, strength, painted_strokes(editor, self.layer_store, self.handler.allowed_folders), progress)
 
     def first_frame(self, film):
         """The paint box's picture: the film's first frame in gray, at most PREVIEW_SIZE a side (nothing if unreadable)."""
@@ -69,22 +63,19 @@ class FilmHandler:
         try:
             return checked_upload(film, self.handler.allowed_folders, MAX_FILM_UPLOAD_BYTES)
         except UploadError as error:
-            print(f"refused a film upload ({error})", file=sys.stderr)
             message = "The film is too large." if str(error) == "too large" else "Please upload a film."
-            raise gr.Error(message, print_exception=False) from None
+            raise refusal(message, f"refused a film upload ({error})") from None
 
-    @released_when_idle  # both ways in (`__call__`, `with_strokes`) colour here
-    def colour(self, film, strength, strokes, progress):
+    @released_when_idle  # both ways in (`__call__`, `with_strokes`) colorize here
+    def colorize(self, film, strength, strokes, progress):
+        """The film coloured (with `strokes` painted on its first frame, if any) into a new result folder; its path."""
         from ..video.io import FilmError, probe
 
         if film is None:
             return None
-        try:
-            strength = check_strength(strength)
-        except ValueError as error:
-            raise gr.Error(str(error), print_exception=False) from None
+        strength = checked_strength(strength)
         path, name = self.checked(film)
-        try:
+        with refusals(name, {FilmError: lambda error: str(error).replace(str(path), name)}):  # no server paths shown
             info = probe(path, MAX_PAGE_FILM_SECONDS, MAX_PAGE_FILM_PIXELS)
             target = self.handler.new_result_folder() / fit_file_name(Path(name).stem + "-colour", FILM_SUFFIX)
             hints = fit_strokes(strokes, (info.width, info.height)) if strokes is not None else None
@@ -98,13 +89,6 @@ class FilmHandler:
                 path, target, strength, hints=hints, hints_frame=0, max_seconds=MAX_PAGE_FILM_SECONDS,
                 max_pixels=MAX_PAGE_FILM_PIXELS, progress=advance,
             )
-        except FilmError as error:
-            message = str(error).replace(str(path), name)  # the server's path is not the user's business
-            print(f"rejected a film upload: {message}", file=sys.stderr)
-            raise gr.Error(message, print_exception=False) from None
-        except Exception as error:  # noqa: BLE001 (one film's surprise is its failure, not the server's)
-            print(f"could not colour a film upload: {type(error).__name__}: {error}", file=sys.stderr)
-            raise gr.Error(f"{name}: could not be coloured ({type(error).__name__})", print_exception=False) from None
         return str(target)
 
 
@@ -116,9 +100,8 @@ def film_tab(handler, strength):
         film = gr.Video(label="Your film", sources=["upload"], elem_id="film", height=360)
         coloured = gr.Video(label="In colour", interactive=False, elem_id="film-result", height=360, buttons=["download"])
     with gr.Row():
-        frame = paint_box(label="Its first frame: paint colours you know", height=360, elem_id="film-paint", visible=False)
+        frame = paint_box(films.layer_store, label="Its first frame: paint colours you know", height=360, elem_id="film-paint", visible=False)
         again = gr.Button("Colour the film again with these strokes", elem_id="film-again", visible=False)
-    films.layer_store = frame.layer_store
     done = film.upload(
         films, inputs=[film, strength], outputs=coloured, api_name="colorize_video", preprocess=False, concurrency_limit=1,
         concurrency_id="film",

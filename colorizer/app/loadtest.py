@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ..colour.measures import mean_chroma
 from ..config import DEFAULT_STRENGTH
-from ..train.dataset import mean_chroma
 
 APP_COMMAND = (sys.executable, "-m", "colorizer.cli.app")
 

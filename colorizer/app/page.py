@@ -2,25 +2,25 @@
 
     colorizer-app [--model FOLDER_OR_USER/REPO[@REVISION]] [--host H] [--port P] [--precision auto]
 
-`colorizer-app` and `app.py` (the Hugging Face Space's entry point) run `app_command.main`, which
-calls `launch`; the tests build the same page around a tiny model with `build_demo`. The work
-behind the page is `handler.ColorizeHandler`'s (and the Film tab's, `film_page.FilmHandler`'s). Three API
+`colorizer-app` and `app.py` (the Hugging Face Space's entry point) run `cli/app.py`, which
+calls `load_page` and `serve`; the tests build the same page around a tiny model with `build_demo`.
+The work behind the page is `photo_handler.ColorizeHandler`'s (and the Film tab's, `film_tab.FilmHandler`'s). Three API
 endpoints: `/colorize` (one photo), `/colorize_batch` (several, with a zip of all results) and
 `/colorize_video` (a film).
 """
 
 import os
 import sys
+from pathlib import Path
 
 import gradio as gr
 
 from .. import resources
-from ..cli.interrupts import starting
 from ..colour.images import IMAGE_SUFFIXES
 from ..colour.outputs import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS
-from ..config import DEFAULT_PORT, DEFAULT_STRENGTH, MAX_STRENGTH
+from ..config import DEFAULT_PORT, DEFAULT_PRECISION, DEFAULT_STRENGTH, MAX_STRENGTH
 from ..model import hub
-from ..model.precision import DEFAULT_PRECISION, describe
+from ..model.precision import describe
 from ..pipeline import Colorizer
 from .film_tab import MAX_FILM_UPLOAD_BYTES, film_tab
 from .memory_release import limit_arenas
@@ -48,39 +48,14 @@ PAINT_HELP = (
     "carries it to the region's edges and the result beside updates. Undo or erase a stroke to take it back; "
     "with no strokes you get the automatic colours."
 )
-# On a narrow screen the result lies below the photo: bring it into view when it arrives.
-SCROLL_TO_RESULT = """(...outputs) => {
-    if (window.innerWidth < 768) document.getElementById("result")?.scrollIntoView({behavior: "smooth", block: "start"});
-    return outputs;
-}"""
-# On a phone the paint boxes' fixed height leaves a landscape photo small in white space: size them by the
-# screen's width. Gradio cuts a long file name to its first word or two: wrap it instead, whole.
-PAGE_CSS = """
-@media (max-width: 640px) { #paint, #film-paint { height: 75vw !important; min-height: 240px; } }
-#download .filename, #archive .filename { display: block !important; overflow-wrap: anywhere; }
-#download .filename span, #archive .filename span { display: inline; white-space: normal !important; }
-"""
-SCROLL_TO_ALBUM = SCROLL_TO_RESULT.replace('"result"', '"album-result"')
-# Gradio's editor leaves its colour palette open over the photo once a colour is picked, and Escape does
-# not close it; choosing the brush tool does: so a picked colour (or Escape) chooses the brush.
-CLOSE_THE_PALETTE = """() => {
-    window.colorizerClosesThePalette = true;
-    const brush = () => document.querySelector("#paint button[aria-label='Brush']");
-    const chooseBrush = () => {  // as a pointer does: the palette closes on a press outside it
-        const button = brush();
-        for (const kind of ["pointerdown", "mousedown", "pointerup", "mouseup"]) {
-            button?.dispatchEvent(new PointerEvent(kind, {bubbles: true}));
-        }
-        button?.click();
-    };
-    const paletteOpen = () => document.querySelector("#paint button.color");
-    document.addEventListener("click", (event) => {
-        if (event.target.closest("#paint button.color:not(.colorpicker)")) setTimeout(chooseBrush, 0);
-    }, true);
-    document.addEventListener("keydown", (event) => {
-        if (event.key === "Escape" && paletteOpen()) chooseBrush();
-    }, true);
-}"""
+STATIC = Path(__file__).parent / "static"
+PAGE_SCRIPT = (STATIC / "page.js").read_text()  # run when the page loads
+PAGE_CSS = (STATIC / "page.css").read_text()
+
+
+def bring_into_view(element_id):
+    """An event's JavaScript: on a narrow screen, scroll to `element_id` (page.js), passing the event's values on."""
+    return f"(...values) => {{ window.colorizerBringIntoView({element_id!r}); return values; }}"
 
 
 def load_colorizer(spec=None, precision=DEFAULT_PRECISION):
@@ -132,7 +107,7 @@ def build_demo(colorizer, notice=None):
             with gr.Tab("Film", elem_id="film-tab"):
                 film_tab(handler, strength)
         gr.Markdown(describe_model(colorizer), elem_id="model-line")
-        demo.load(None, js=CLOSE_THE_PALETTE)
+        demo.load(None, js=PAGE_SCRIPT)
     return demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
 
 
@@ -146,7 +121,7 @@ def one_photo_tab(handler, strength, output_format):
                     label="Your photo (a colour photo is made black-and-white first)", type="filepath",
                     image_mode=None, sources=["upload", "clipboard"], height=PANEL_HEIGHT, elem_id="photo",
                 )
-            editor = paint_tab()
+            editor = paint_tab(handler.layer_store)
         with gr.Column(scale=3, elem_id="result"):
             slider = gr.ImageSlider(
                 label="Gray | colour: drag the handle to compare", type="filepath", format="png",
@@ -157,7 +132,7 @@ def one_photo_tab(handler, strength, output_format):
     painted = gr.State()  # the photo in the paint box and a fingerprint of its strokes
     outputs = [slider, download]
     done = photo.change(handler, inputs=[photo, strength, output_format, hints], outputs=outputs, api_name="colorize", preprocess=False)
-    done.success(show, inputs=download, outputs=download, js=SCROLL_TO_RESULT, api_visibility="private")
+    done.success(show, inputs=download, outputs=download, js=bring_into_view("result"), api_visibility="private")
     done.success(handler.start_painting, inputs=photo, outputs=[painted, editor], preprocess=False, api_visibility="private")
     # Shown once there is a photo to paint on (a blank editor only says "select the draw tool").
     done.success(lambda photo: gr.ImageEditor(visible=photo is not None), inputs=photo, outputs=editor, preprocess=False,
@@ -167,7 +142,6 @@ def one_photo_tab(handler, strength, output_format):
         lambda: (None, None, gr.ImageEditor(value=None, visible=False), gr.File(value=None, visible=False)),
         outputs=[photo, painted, editor, download], api_visibility="private",
     )
-    handler.layer_store = editor.layer_store
     paint = {
         "inputs": [painted, strength, output_format, editor], "outputs": [*outputs, painted], "api_visibility": "private",
         "preprocess": False,  # the handler reads the strokes itself, within bounds (paint_box.py)
@@ -176,7 +150,7 @@ def one_photo_tab(handler, strength, output_format):
     # The handle moves aside, so that a stroke anywhere shows its colour at once (it stayed in the middle).
     # On a phone the result lies below the paint box: it is brought into view, as after an upload.
     painted_stroke.success(
-        lambda: gr.ImageSlider(slider_position=PAINTED_HANDLE), outputs=slider, js=SCROLL_TO_RESULT, api_visibility="private"
+        lambda: gr.ImageSlider(slider_position=PAINTED_HANDLE), outputs=slider, js=bring_into_view("result"), api_visibility="private"
     )
     editor.clear(handler.restore_paint_box, inputs=painted, outputs=editor, api_visibility="private")
     for setting in (strength.input, output_format.input):  # the strokes stay; a typed strength counts at once, no Enter or blur needed
@@ -185,10 +159,10 @@ def one_photo_tab(handler, strength, output_format):
         gr.Examples(examples=[[str(path)] for path in EXAMPLES], inputs=photo)
 
 
-def paint_tab():
+def paint_tab(layer_store):
     """The gray photo to paint strokes of colour on (brush, colour picker, eraser, undo), in a tab beside the photo."""
     with gr.Tab("Paint colours", elem_id="paint-tab"):
-        editor = paint_box(label="Paint colours you know", height=PANEL_HEIGHT, elem_id="paint", visible=False)
+        editor = paint_box(layer_store, label="Paint colours you know", height=PANEL_HEIGHT, elem_id="paint", visible=False)
         gr.Markdown(PAINT_HELP, elem_id="paint-help")
     return editor
 
@@ -217,7 +191,7 @@ def album_tab(handler, strength, output_format):
     album = [photos, strength, output_format]
     for event, api in ((photos.upload, {"api_name": "colorize_batch"}), (again.click, {"api_visibility": "private"})):
         done = event(handler.batch, inputs=album, outputs=album_outputs, preprocess=False, **api)
-        done.success(show, inputs=archive, outputs=archive, js=SCROLL_TO_ALBUM, api_visibility="private")
+        done.success(show, inputs=archive, outputs=archive, js=bring_into_view("album-result"), api_visibility="private")
     gallery.select(show_selected, inputs=pairs, outputs=album_slider, api_visibility="private")
     photos.change(lambda files: gr.Button(interactive=bool(files)), inputs=photos, outputs=again, api_visibility="private")
 
@@ -232,13 +206,16 @@ def show_selected(pairs, selected: gr.SelectData):
     return pairs[selected.index]
 
 
-def launch(spec=None, server_name=None, server_port=None, precision=DEFAULT_PRECISION, **launch_options):
-    """Load the model (falling back to the shipped one) and serve the page until interrupted."""
-    limit_arenas(CONCURRENCY)
-    with starting("stopped"):
-        colorizer, notice = load_colorizer(spec, precision)
-        print(f"Colorizer: {colorizer.source}; {describe(precision)}", flush=True)
-        demo = build_demo(colorizer, notice)
+def load_page(spec=None, precision=DEFAULT_PRECISION):
+    """The page around the model `spec` names (falling back to the shipped one), ready to serve."""
+    limit_arenas(CONCURRENCY)  # before the server's threads start
+    colorizer, notice = load_colorizer(spec, precision)
+    print(f"Colorizer: {colorizer.source}; {describe(precision)}", flush=True)
+    return build_demo(colorizer, notice)
+
+
+def serve(demo, server_name=None, server_port=None, **launch_options):
+    """Serve the page and say where; until interrupted, unless `prevent_thread_lock` is given."""
     wanted = server_port or int(os.environ.get("GRADIO_SERVER_PORT", DEFAULT_PORT))
     keep_serving = not launch_options.pop("prevent_thread_lock", False)
     demo.launch(
@@ -252,7 +229,6 @@ def launch(spec=None, server_name=None, server_port=None, precision=DEFAULT_PREC
     return demo
 
 
-if __name__ == "__main__":
-    from ..cli.app import main
-
-    sys.exit(main())
+def launch(spec=None, server_name=None, server_port=None, precision=DEFAULT_PRECISION, **launch_options):
+    """Load the model (falling back to the shipped one) and serve the page: `load_page`, then `serve`."""
+    return serve(load_page(spec, precision), server_name, server_port, **launch_options)

@@ -18,11 +18,14 @@ from collections import OrderedDict
 import gradio as gr
 import numpy as np
 from gradio.components.base import server
+from PIL import Image
 
 from ..colour.images import ImageError, open_image
-from ..hints.strokes import HINT_OPACITY, PALETTE
+from ..hints.strokes import HINT_OPACITY
 from .uploads import UploadError, read_upload
 
+# Colours offered for painting (any other can be picked): red, orange, yellow, green, blue, purple, skin, brown.
+PALETTE = ("#c0392b", "#e67e22", "#f1c40f", "#27ae60", "#2e86c1", "#8e44ad", "#e0ac8a", "#6e4b2a")
 BRUSH_SIZE = 8  # radius in pixels of the gray preview: a stroke that stays inside a dress or a saucer
 PREVIEW_SIZE = 1024  # longest side of the gray photo painted on: enough to place strokes, light for a phone
 MAX_LAYER_PIXELS = PREVIEW_SIZE * PREVIEW_SIZE  # a layer is the preview's size: anything larger is not from the page
@@ -32,15 +35,16 @@ MAX_PAINTINGS = 32  # paintings whose layers wait in memory for their event (old
 BLOB_LIFETIME_S = 120  # a layer waits this long for the event that reads it, then goes
 
 
-def paint_box(**editor_options) -> gr.ImageEditor:
+def paint_box(layer_store, **editor_options) -> gr.ImageEditor:
     """A `gr.ImageEditor` for painting strokes on a gray picture (brush, palette, eraser, undo; no uploads, no layers),
-    whose `accept_blobs` route is a `LayerStore`'s (kept as `editor.layer_store`)."""
+    whose `accept_blobs` route is `layer_store`'s (a `LayerStore`, also kept as `editor.layer_store`): the handler
+    that reads the strokes is given the same store."""
     editor = gr.ImageEditor(**{
         "type": "numpy", "image_mode": "RGBA", "sources": [], "transforms": [], "layers": False, "format": "png",
         "brush": gr.Brush(default_size=BRUSH_SIZE, colors=list(PALETTE), color_mode="defaults"), **editor_options,
     })
-    editor.layer_store = LayerStore()
-    editor.accept_blobs = editor.layer_store.accept_blobs  # the route looks the function up on the component
+    editor.layer_store = layer_store
+    editor.accept_blobs = layer_store.accept_blobs  # the route looks the function up on the component
     return editor
 
 
@@ -142,3 +146,10 @@ def merge_layers(layers):
         strokes[painted] = layer[painted]
         strokes[painted, 3] = 255
     return strokes if strokes[..., 3].any() else None
+
+
+def fit_strokes(strokes, size):
+    """Strokes painted on a preview, scaled to the photo's `size` (nearest: colours stay exact)."""
+    if (strokes.shape[1], strokes.shape[0]) == tuple(size):
+        return strokes
+    return np.asarray(Image.fromarray(strokes, "RGBA").resize(size, Image.NEAREST))

@@ -1,14 +1,13 @@
 """The page's work, without the page: one photo (`/colorize`) or several (`/colorize_batch`) in, gray and
 colour files out, strokes rendered again without the model; every refusal a message for the page.
 
-`web.py` lays out the page around a `ColorizeHandler`; the tests call the handler directly.
+`page.py` lays out the page around a `ColorizeHandler`; the tests call the handler directly.
 """
 
 import contextlib
 import hashlib
 import os
 import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -19,43 +18,31 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
-from PIL import Image
 
 from .. import resources
 from ..colour.images import ImageError, image_size, load_photo
 from ..colour.outputs import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, save_png
 from ..colour.processor import grayscale
-from ..config import DEFAULT_STRENGTH, check_strength
+from ..config import DEFAULT_STRENGTH
 from ..files import free_name
 from .memory_release import released_when_idle
-from .paint_box import PREVIEW_SIZE, merge_layers, read_layers
+from .paint_box import PREVIEW_SIZE, LayerStore, fit_strokes
 from .pixel_budget import RENDER_SHARE, BudgetExceeded, RequestBudget, SessionBudgets
 from .prediction_store import Kept, PredictionStore
+from .refusals import checked_format, checked_strength, painted_strokes, refusal, refusals
 from .uploads import UploadError, read_upload
 
 MAX_BATCH = 50  # photos in one request of the album tab; each is still held to the limits above
 RESULT_LIFETIME_S = 600  # our results are deleted after this; Gradio keeps its own copies for an hour
 
 
-def check_settings(strength, output_format):
-    """The page's settings as the handler uses them; a bad value (from the API) is a message for the user."""
-    try:
-        strength = check_strength(strength)
-    except ValueError as error:
-        raise gr.Error(str(error), print_exception=False) from None
-    output_format = output_format or DEFAULT_OUTPUT_FORMAT
-    if not isinstance(output_format, str) or output_format not in OUTPUT_FORMATS:
-        raise gr.Error(f"the download format must be one of {', '.join(OUTPUT_FORMATS)}", print_exception=False)
-    return strength, output_format
-
-
 class ColorizeHandler:
     """The page's work: one photo (`/colorize`) or several (`/colorize_batch`) in, gray and colour files out."""
 
-    def __init__(self, colorizer, allowed_folders=None):
+    def __init__(self, colorizer, allowed_folders=None, layer_store=None):
         self.colorizer = colorizer
         self.allowed_folders = allowed_folders or allowed_upload_folders()
-        self.layer_store = None  # what the page's paint box sent (paint_box.LayerStore); set when the page is built
+        self.layer_store = layer_store or LayerStore()  # what the page's paint box sends ahead of a stroke
         self.sessions = SessionBudgets()
         self.kept = PredictionStore()  # the photos being worked on: strokes, strength and format render them again
         self.results = Path(tempfile.mkdtemp(prefix="colorizer-app-"))
@@ -71,7 +58,7 @@ class ColorizeHandler:
         """
         if photo is None:  # the user cleared the photo
             return None, None
-        strength, output_format = check_settings(strength, output_format)
+        strength, output_format = checked_strength(strength), checked_format(output_format)
         if hints is not None and not isinstance(hints, np.ndarray):
             hints = self.read(hints)
         folder = self.new_result_folder()
@@ -84,26 +71,18 @@ class ColorizeHandler:
 
         `editor` is the paint box's payload as sent (`preprocess=False`): only its layers are read.
         """
-        strokes = self.strokes(editor)
-        return self._colour_painting(painting, strength, output_format, strokes, fingerprint(strokes), request)
+        strokes = painted_strokes(editor, self.layer_store, self.allowed_folders)
+        return self._colorize_painting(painting, strength, output_format, strokes, fingerprint(strokes), request)
 
     def repaint(self, painting, strength, output_format, editor, request: gr.Request = None):
         """`paint` after the paint box changed, unless its strokes did not (it reports loading a new photo, too)."""
-        strokes = self.strokes(editor)
+        strokes = painted_strokes(editor, self.layer_store, self.allowed_folders)
         digest = fingerprint(strokes)
         if painting and digest == painting["strokes"]:
             return gr.skip(), gr.skip(), painting
-        return self._colour_painting(painting, strength, output_format, strokes, digest, request)
+        return self._colorize_painting(painting, strength, output_format, strokes, digest, request)
 
-    def strokes(self, editor):
-        """The strokes painted in the paint box (an RGBA array) or None, read within `paint_box.read_layers`' bounds."""
-        try:
-            return merge_layers(read_layers(editor, self.layer_store, self.allowed_folders))
-        except ImageError as error:
-            print(f"refused the paint box's layers: {error}", file=sys.stderr)
-            raise gr.Error(f"The paint box could not be read: {error}", print_exception=False) from None
-
-    def _colour_painting(self, painting, strength, output_format, strokes, digest, request=None):
+    def _colorize_painting(self, painting, strength, output_format, strokes, digest, request=None):
         if not painting:
             return None, None, painting
         result, download = self(painting["photo"], strength, output_format, strokes, request)
@@ -142,8 +121,8 @@ class ColorizeHandler:
         if not photos:
             return [], [], None, None
         if len(photos) > MAX_BATCH:
-            raise gr.Error(f"Please drop at most {MAX_BATCH} photos at once (you dropped {len(photos)}).", print_exception=False)
-        strength, output_format = check_settings(strength, output_format)
+            raise refusal(f"Please drop at most {MAX_BATCH} photos at once (you dropped {len(photos)}).")
+        strength, output_format = checked_strength(strength), checked_format(output_format)
         folder = self.new_result_folder()
         pairs, problems, budget = [], [], RequestBudget()
         for photo in progress.tqdm(photos, desc="Colorizing", unit="photo"):
@@ -152,7 +131,7 @@ class ColorizeHandler:
             except gr.Error as error:
                 problems.append(error.message)
         if not pairs:
-            raise gr.Error("None of the photos could be colorized: " + "; ".join(problems), print_exception=False)
+            raise refusal("None of the photos could be colorized: " + "; ".join(problems))
         if problems:
             gr.Warning(f"{len(problems)} photo(s) left out: " + "; ".join(problems))
         archive = write_zip(folder / "colour-photos.zip", [colour for _, colour in pairs])
@@ -164,8 +143,7 @@ class ColorizeHandler:
         try:
             return read_upload(upload, self.allowed_folders)
         except UploadError as error:  # a crafted request: one answer for all, naming no path
-            print(f"refused a request for a file that was not uploaded ({error})", file=sys.stderr)
-            raise gr.Error("Please upload a photo.", print_exception=False) from None
+            raise refusal("Please upload a photo.", f"refused a request for a file that was not uploaded ({error})") from None
 
     def colorize_upload(self, upload, strength, output_format, folder, hints=None, session=None, budget=None, keep=False):
         """Colorize one uploaded file into `folder`: returns the paths of its gray and colour versions.
@@ -173,8 +151,8 @@ class ColorizeHandler:
         The photo is decoded and the model run once (`Colorizer.predict`); with `keep`, the prediction
         is kept for the session, and the next call for the same upload only renders it again (a
         stroke, a strength, a format). Pixels, read from the header, count against the request's
-        `budget` and the `session`'s (a render a share of them). Every refusal is a `gr.Error`
-        for the page and one line in the server's log.
+        `budget` and the `session`'s (a render a share of them). Every refusal is a message
+        for the page and one line in the server's log (`refusals.py`).
         """
         key = (session, upload_path(upload)) if keep and upload_path(upload) else None
         kept = self.kept.get(key) if key else None
@@ -183,9 +161,9 @@ class ColorizeHandler:
             if key:
                 self.kept.put(key, kept)
         else:
-            with refusals(kept.name):
+            with photo_refusals(kept.name):
                 self._charge(round(kept.prediction.photo.lightness.size * RENDER_SHARE), session, budget)
-        with refusals(kept.name):
+        with photo_refusals(kept.name):
             if isinstance(hints, np.ndarray):
                 hints = fit_strokes(hints, kept.prediction.photo.size)
             colour_path = free_path(folder, Path(kept.name).stem or "photo", "-colour" + OUTPUT_FORMATS[output_format])
@@ -194,7 +172,7 @@ class ColorizeHandler:
 
     def _predict_upload(self, stream, folder, session, budget):
         """The model's prediction for an uploaded photo and its gray version, written into `folder`."""
-        with refusals(stream.name):
+        with photo_refusals(stream.name):
             width, height = image_size(stream)
             self._charge(width * height, session, budget)
             prediction = self.colorizer.predict(stream)
@@ -230,20 +208,9 @@ class ColorizeHandler:
             self._sweeping.release()
 
 
-@contextlib.contextmanager
-def refusals(name):
-    """Whatever goes wrong with the photo called `name` becomes a `gr.Error` for the page and a line in the log."""
-    try:
-        yield
-    except ImageError as error:
-        print(f"rejected an upload: {error}", file=sys.stderr)
-        raise gr.Error(str(error), print_exception=False) from None
-    except BudgetExceeded as error:
-        print(f"turned away an upload: {error}", file=sys.stderr)
-        raise gr.Error(f"{name}: {error}", print_exception=False) from None
-    except Exception as error:  # noqa: BLE001 (one photo's surprise is that photo's failure, not the request's)
-        print(f"could not colorize an upload: {type(error).__name__}: {error}", file=sys.stderr)
-        raise gr.Error(f"{name}: could not be colorized ({type(error).__name__})", print_exception=False) from None
+def photo_refusals(name):
+    """Refusals of the photo called `name`: a damaged or oversized photo in its own words, a spent budget named."""
+    return refusals(name, {ImageError: str, BudgetExceeded: lambda error: f"{name}: {error}"})
 
 
 def upload_path(upload):
@@ -265,13 +232,6 @@ def free_path(folder, stem, suffix):
 def fingerprint(strokes):
     """A short digest of painted strokes (None for none), to tell whether they changed."""
     return None if strokes is None else hashlib.sha256(strokes.tobytes()).hexdigest()
-
-
-def fit_strokes(strokes, size):
-    """Strokes painted on a preview, scaled to the photo's `size` (nearest: colours stay exact)."""
-    if (strokes.shape[1], strokes.shape[0]) == tuple(size):
-        return strokes
-    return np.asarray(Image.fromarray(strokes, "RGBA").resize(size, Image.NEAREST))
 
 
 def write_zip(path, files):

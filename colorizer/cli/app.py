@@ -11,8 +11,7 @@ import os
 import socket
 import sys
 
-from ..config import DEFAULT_PORT
-from ..model.precision import DEFAULT_PRECISION, PRECISIONS
+from ..config import DEFAULT_PORT, DEFAULT_PRECISION, PRECISIONS
 from .interrupts import starting
 
 
@@ -57,9 +56,11 @@ def main(argv=None):
               f"or none to take {DEFAULT_PORT} or the next free one", file=sys.stderr)
         return 2
     try:
-        with starting("stopped"):  # importing Gradio and TensorFlow; web.launch guards the model's loading the same way
-            from ..app.page import launch
-        launch(args.model, server_name=args.host, server_port=args.port, precision=args.precision)
+        with starting("stopped"):  # importing Gradio and TensorFlow, loading the model: nothing to clean up yet
+            from ..app.page import load_page, serve
+
+            demo = load_page(args.model, args.precision)
+        serve(demo, server_name=args.host, server_port=args.port)
     except KeyboardInterrupt:
         print("\nstopped", file=sys.stderr)
         return 130

@@ -8,9 +8,9 @@ from pathlib import Path
 from ..colour import images, outputs
 from ..colour.images import IMAGE_SUFFIXES, MAX_PIXELS, ImageError
 from ..colour.outputs import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS
-from ..config import DEFAULT_STRENGTH, check_strength
-from ..files import fit_file_name, free_name
-from ..model.precision import DEFAULT_PRECISION, PRECISIONS, describe
+from ..config import DEFAULT_PRECISION, DEFAULT_STRENGTH, PRECISIONS, check_strength
+from ..files import plan_output_names
+from ..model.precision import describe
 from ..progress import progress_bar
 from ..video.formats import DEFAULT_VIDEO_QUALITY, FILM_SUFFIX, VIDEO_SUFFIXES
 from .interrupts import starting
@@ -85,23 +85,11 @@ def parse_args(argv=None):
 
 
 def plan_outputs(files, output_folder, suffix=".png"):
-    """An output path for each (file, relative path): DIR/relative.png (or `suffix`; films: .mp4), never an input, never one twice.
-
-    When a name is taken (two inputs called a.jpg, or a.jpg beside a.png, or an input photo
-    in the output folder), the next free "a (2).png", "a (3).png"... is used, and a note says so.
-    The order of `files` is stable, so running the same command again gives the same names.
-    Returns a list of (file, target, note or None).
-    """
-    taken = {file.resolve() for file, _ in files}
-    plan = []
-    for file, relative in files:
-        folder = output_folder / relative.parent
-        written_as = FILM_SUFFIX if is_film(file) else suffix
-        target = free_name(folder, relative.stem, written_as, taken=lambda path: path.resolve() in taken)
-        taken.add(target.resolve())
-        wanted = folder / fit_file_name(relative.stem, written_as)
-        plan.append((file, target, None if target == wanted else f"{file} is written as {target.name}: {wanted.name} was taken"))
-    return plan
+    """(file, target, note) for each (file, relative path): photos as `suffix`, films as MP4; never an input, never one twice."""
+    return plan_output_names(
+        files, output_folder, lambda file: FILM_SUFFIX if is_film(file) else suffix,
+        taken=[file for file, _ in files], key=lambda path: path.resolve(),
+    )
 
 
 def is_film(path):

@@ -11,7 +11,8 @@ Every option's default comes from colorizer/config.py.
 import argparse
 import sys
 
-from ..config import ModelConfig, TrainingSettings, add_options, from_options
+from ..config import ModelConfig, TrainingSettings
+from .options import add_options, from_options
 
 
 def decoder_names():

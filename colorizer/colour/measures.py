@@ -7,6 +7,9 @@ leaves such photos out.
 """
 
 import numpy as np
+from PIL import Image
+
+from . import lab
 
 NEUTRAL_CHROMA = 5.0  # the truth's C* below which a pixel is white, gray or black
 GREEN_CHROMA = 15.0  # the truth's C* from which a pixel counts as clearly coloured
@@ -61,8 +64,8 @@ def border_excess(output_lab: np.ndarray, truth_lab: np.ndarray) -> float:
     return border_ratio(output_lab) - border_ratio(truth_lab)
 
 
-def viewer_metrics(output_lab: np.ndarray, truth_lab: np.ndarray) -> dict:
-    """The per-photo values a set's viewer metrics are made of ("chroma" and "truth_chroma" give the chroma ratio)."""
+def viewer_measures(output_lab: np.ndarray, truth_lab: np.ndarray) -> dict:
+    """The per-photo values a set's viewer measures are made of ("chroma" and "truth_chroma" give the chroma ratio)."""
     return {
         "chroma": float(chroma(output_lab).mean()),
         "truth_chroma": float(chroma(truth_lab).mean()),
@@ -70,3 +73,10 @@ def viewer_metrics(output_lab: np.ndarray, truth_lab: np.ndarray) -> dict:
         "green_recall": green_recall(output_lab, truth_lab),
         "border_excess": border_excess(output_lab, truth_lab),
     }
+
+
+def mean_chroma(rgb: np.ndarray) -> float:
+    """Mean of sqrt(a^2 + b^2) over a small copy of an sRGB photo (H x W x 3, uint8): how colourful it is at all."""
+    small = np.asarray(Image.fromarray(rgb).resize((64, 64), Image.BILINEAR))
+    ab = lab.rgb_to_lab(small)[..., 1:]
+    return float(np.hypot(ab[..., 0], ab[..., 1]).mean())

@@ -1,6 +1,6 @@
 """How far a hint's colour reaches beyond the thing it was painted on (leakage), measured with a simulated user.
 
-A simulated user paints one small patch of the truth's own colour (`hints.simulated_user_hints`).
+A simulated user paints one small patch of the truth's own colour (`simulated.simulated_user_hints`).
 The photo is rendered with and without it; *leakage* is the mean change of ab (Lab units) over
 the pixels whose true colour is far from the hint's (another thing: a helmet beside the grass),
 *reach* how much closer to the truth the pixels whose true colour is close to the hint's came
@@ -10,7 +10,7 @@ the pixels whose true colour is far from the hint's (another thing: a helmet bes
 import numpy as np
 
 from ..colour import lab
-from .strokes import simulated_user_hints
+from .simulated import simulated_user_hints
 
 OTHER_COLOUR = 20.0  # ab distance (Lab units) from the hint's colour beyond which a pixel belongs to something else
 SAME_COLOUR = 8.0  # ...and within which it is the same thing's

@@ -8,11 +8,13 @@ beside a smooth helmet of the same gray: the colour stops there too). It is solv
 the classification head: one sparse linear system of (S/4)^2 unknowns, a few milliseconds.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
-from ..colour.processor import resize_channels
+from ..colour.resize import resize_channels
 
 EDGE_SIGMA = 5.0  # lightness step (L units) across which neighbours are still e^-1/2 alike
 TEXTURE_SIGMA = 5.0  # step in texture (the standard deviation of L within a cell, L units) likewise
@@ -20,17 +22,29 @@ REACH = 0.4  # share of the photo's width over which a correction fades to 1/e w
 HINT_WEIGHT = 100.0  # pull of a hinted cell to its hint: far above the others, so it takes the hint
 
 
-def spread_hints(
-    ab: np.ndarray, lightness: np.ndarray, hints: np.ndarray, edge_sigma: float = EDGE_SIGMA, reach: float = REACH,
-    texture_sigma: float | None = TEXTURE_SIGMA,
-) -> np.ndarray:
+@dataclass(frozen=True)
+class Spreading:
+    """How a hint's colour spreads: across which steps of lightness and texture, and how far (`spread_hints`).
+
+    texture_sigma None: lightness alone decides what is alike.
+    """
+
+    edge_sigma: float = EDGE_SIGMA
+    reach: float = REACH
+    texture_sigma: float | None = TEXTURE_SIGMA
+
+
+DEFAULT_SPREADING = Spreading()
+
+
+def spread_hints(ab: np.ndarray, lightness: np.ndarray, hints: np.ndarray, spreading: Spreading = DEFAULT_SPREADING) -> np.ndarray:
     """The model's colours corrected by hints, each correction carried through its region.
 
     Minimises, over a correction field u on the hint grid (G x G cells),
     sum over neighbours i, j of w_ij (u_i - u_j)^2 + sum_i u_i^2 / (reach G)^2 + HINT_WEIGHT * sum over hinted i of
     (u_i - (hint_i - ab_i))^2, with w_ij = exp(-(L_i - L_j)^2 / (2 edge_sigma^2)) times the same
     of the cells' texture t (the standard deviation of L within each) with texture_sigma (None: lightness
-    alone): a screened, region-aware diffusion of the hints' corrections.
+    alone), the three from `spreading`: a screened, region-aware diffusion of the hints' corrections.
 
     Parameters
     ----------
@@ -39,7 +53,9 @@ def spread_hints(
     lightness : (S, S) or (S, S, 1) float array
         The model's input L (0..100).
     hints : (S/4, S/4, 3) float array
-        The hint map (`hints.hint_map`): a and b / AB_SCALE, and a mask of hinted cells.
+        The hint map (`strokes.hint_map`): a and b / AB_SCALE, and a mask of hinted cells.
+    spreading : Spreading
+        How far and along what the colour spreads.
 
     Returns
     -------
@@ -57,15 +73,15 @@ def spread_hints(
     cells = np.arange(grid * grid).reshape(grid, grid)
     first = np.concatenate([cells[:, :-1].ravel(), cells[:-1, :].ravel()])  # right and lower neighbours
     second = np.concatenate([cells[:, 1:].ravel(), cells[1:, :].ravel()])
-    alike = [(coarse_lightness.ravel(), edge_sigma)]
-    if texture_sigma:
-        alike.append((cells_of_lightness.std(axis=(1, 3)).ravel(), texture_sigma))
+    alike = [(coarse_lightness.ravel(), spreading.edge_sigma)]
+    if spreading.texture_sigma:
+        alike.append((cells_of_lightness.std(axis=(1, 3)).ravel(), spreading.texture_sigma))
     weights = np.exp(-sum((values[first] - values[second]) ** 2 / (2 * sigma**2) for values, sigma in alike))
     affinity = scipy.sparse.coo_matrix(
         (np.concatenate([weights, weights]), (np.concatenate([first, second]), np.concatenate([second, first]))),
         shape=(grid * grid,) * 2,
     ).tocsr()
-    pull = 1 / (reach * grid) ** 2 + HINT_WEIGHT * hinted
+    pull = 1 / (spreading.reach * grid) ** 2 + HINT_WEIGHT * hinted
     system = scipy.sparse.diags(np.asarray(affinity.sum(axis=1)).ravel() + pull) - affinity
     wanted = HINT_WEIGHT * hinted[:, None] * (hints[..., :2].reshape(-1, 2) - coarse_ab.reshape(-1, 2))
     # Symmetric positive definite and diagonally dominant: a symmetric ordering, no pivoting.

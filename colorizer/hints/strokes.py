@@ -5,7 +5,7 @@ channels: a and b (divided by AB_SCALE) averaged over the hinted pixels of each 
 mask that is 1 where a cell holds a hint (Zhang et al. 2017, "Real-Time User-Guided Image
 Colorization with Learned Deep Priors"). A user gives hints as an RGBA image the size of the
 photo (transparent: no hint; a colour's lightness is ignored, its a and b are the hint) or as a
-list of (x, y, colour) points. Training samples hints from the truth the same way.
+list of (x, y, colour) points. Training and evaluation sample hints from the truth (`simulated.py`).
 """
 
 from dataclasses import dataclass
@@ -18,12 +18,7 @@ from ..colour.images import ImageError, image_size, open_image
 
 HINT_CHANNELS = 3  # a, b, mask
 HINT_OPACITY = 128  # a pixel at least half opaque is a hint; a soft brush's rim is not (page and API alike)
-NO_HINTS_SHARE = 0.5  # of training samples, shown without hints: the model must stay good on its own
-MEAN_HINT_PATCHES = 8  # patches per hinted training sample, geometrically distributed
 HINT_BAND_ROWS = 64  # rows of a hints image converted at once: the Lab arrays of a band stay small
-MAX_PATCH = 9  # training patches are 1x1 to 9x9 pixels at the model's input size
-# Colours the page offers for painting (any other can be picked): red, orange, yellow, green, blue, purple, skin, brown.
-PALETTE = ("#c0392b", "#e67e22", "#f1c40f", "#27ae60", "#2e86c1", "#8e44ad", "#e0ac8a", "#6e4b2a")
 
 
 @dataclass(frozen=True)
@@ -156,42 +151,3 @@ def _map_of_sums(counts, sums, grid):
         result[..., channel] = lab.normalize_ab(sums[channel] / np.maximum(counts, 1)).reshape(grid, grid)
     result[..., 2] = (counts > 0).reshape(grid, grid)
     return result
-
-
-def patch_hints(ab, centres, patch):
-    """Hints revealing the truth's mean ab over square patches (`patch` pixels a side) at `centres` [(x, y)].
-
-    `ab` is the truth's a and b (H x W x 2, Lab units). This is how a simulated user gives hints
-    (evaluation) and how training samples them.
-    """
-    height, width = ab.shape[:2]
-    xs, ys, colours = [], [], []
-    for x, y in centres:
-        left, top = max(0, x - patch // 2), max(0, y - patch // 2)
-        right, bottom = min(width, left + patch), min(height, top + patch)
-        columns, rows = np.meshgrid(np.arange(left, right), np.arange(top, bottom))
-        xs.append(columns.ravel())
-        ys.append(rows.ravel())
-        colours.append(np.repeat(ab[top:bottom, left:right].reshape(-1, 2).mean(axis=0)[None], columns.size, axis=0))
-    if not xs:
-        return None
-    return Hints(np.concatenate(xs), np.concatenate(ys), np.concatenate(colours).astype(np.float32))
-
-
-def sample_training_hints(ab, rng, grid):
-    """A random hint map for one training sample of truth `ab` (S x S x 2, Lab units), as Zhang et al. sample them:
-    none for NO_HINTS_SHARE of the samples, else a geometric number of patches of 1 to MAX_PATCH pixels."""
-    if rng.random() < NO_HINTS_SHARE:
-        return np.zeros((grid, grid, HINT_CHANNELS), np.float32)
-    size = ab.shape[0]
-    count = rng.geometric(1 / MEAN_HINT_PATCHES)
-    centres = rng.integers(0, size, (count, 2))
-    hints = patch_hints(ab, centres, int(rng.integers(1, MAX_PATCH + 1)))
-    return hint_map(hints, (size, size), grid)
-
-
-def simulated_user_hints(ab, count, rng, patch=7):
-    """`count` hints a simulated user gives: the truth's mean colour over `patch` x `patch` squares at random places."""
-    height, width = ab.shape[:2]
-    centres = np.stack([rng.integers(0, width, count), rng.integers(0, height, count)], axis=1)
-    return patch_hints(ab, centres, patch)

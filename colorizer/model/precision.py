@@ -12,8 +12,8 @@ import contextlib
 import functools
 from pathlib import Path
 
-PRECISIONS = ("auto", "float32", "bfloat16")
-DEFAULT_PRECISION = "auto"
+from ..config import DEFAULT_PRECISION, check_precision
+
 BF16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")  # /proc/cpuinfo's names for the instructions that make bfloat16 fast
 KERAS_POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
 
@@ -29,13 +29,6 @@ def cpu_flags(cpuinfo="/proc/cpuinfo") -> frozenset[str]:
         if line.startswith("flags"):
             return frozenset(line.partition(":")[2].split())
     return frozenset()
-
-
-def check_precision(precision: str) -> str:
-    """`precision` if it is one of PRECISIONS, else a ValueError that lists them."""
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
-    return precision
 
 
 def choose_precision(precision: str = DEFAULT_PRECISION, flags=None) -> str:

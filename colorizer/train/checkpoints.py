@@ -12,9 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..files import write_atomically
+from ..files import write_atomically, write_json_atomically
 from ..model.backend import keras
-from . import dataset
 
 
 class Checkpoint(keras.callbacks.Callback):
@@ -42,7 +41,7 @@ class Checkpoint(keras.callbacks.Callback):
         self.state["epochs_done"] = epoch + 1
         write_atomically(self.folder / "last.weights.h5", self.decoder.save_weights)
         write_atomically(self.folder / STATE_FILE, lambda path: np.savez(path, *[np.asarray(v) for v in state_variables(self.model)]))
-        dataset.write_json_atomically(self.folder / "state.json", self.state)  # last: marks the epoch complete
+        write_json_atomically(self.folder / "state.json", self.state)  # last: marks the epoch complete
         if self.state["epochs_without_progress"] >= self.patience:
             print(f"early stop: no better validation loss for {self.patience} epochs")
             self.model.stop_training = True

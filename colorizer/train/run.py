@@ -20,7 +20,7 @@ from ..colour.images import read_rgb
 from ..colour.lab import normalize_ab
 from ..colour.processor import ImageProcessor
 from ..config import ModelConfig, TrainingSettings
-from ..hints.strokes import sample_training_hints
+from ..hints.simulated import sample_training_hints
 from ..model.backend import keras
 from ..model.decoders import HINTS_INPUT, build_trained_part, cached_outputs, frozen_inputs, hint_shape, registered
 from ..model.encoder import build_encoder, encoder_fingerprint, feature_shapes
@@ -28,7 +28,9 @@ from ..model.precision import choose_precision, describe
 from ..model.weights import check_output_folder
 from ..progress import progress_bar
 from . import dataset
+from .augmentation import Augmentation, sample_rng
 from .checkpoints import Checkpoint, check_new_run, resume_from, start_from
+from .feature_cache import FeatureCache
 from .losses import registered_loss
 
 # XLA in float32, as before: it was measured faster on an earlier machine (VGG16 10%, a decoder epoch 20%), though on
@@ -84,7 +86,7 @@ def cache_features(settings, config, photos, augmentation, variants, stopwatch, 
     precision = choose_precision(settings.precision)
     processor = ImageProcessor(config.input_size)
     outputs = cached_outputs(config)
-    key = dataset.FeatureCache.key(
+    key = FeatureCache.key(
         photos=[photo.sha256 for photo in photos],
         variants=variants,
         augmentation=augmentation,
@@ -97,7 +99,7 @@ def cache_features(settings, config, photos, augmentation, variants, stopwatch, 
         encoder_precision=precision,
     )
     shapes = feature_shapes(config.input_size, outputs)
-    cache = dataset.FeatureCache(Path(settings.cache) / f"{name}-{key}", len(photos) * variants, shapes, config.input_size)
+    cache = FeatureCache(Path(settings.cache) / f"{name}-{key}", len(photos) * variants, shapes, config.input_size)
     with stopwatch(f"cache: {name} features ({cache.count} samples)"):
         if cache.done < cache.count:
             encoder = build_encoder(config, outputs, precision)
@@ -109,7 +111,7 @@ def cache_features(settings, config, photos, augmentation, variants, stopwatch, 
                     photo, variant = photos[index // variants], index % variants
                     rgb = read_rgb(photo.path)
                     if augmentation is not None:
-                        rgb = augmentation(rgb, dataset.sample_rng(settings.seed, photo.sha256, variant))
+                        rgb = augmentation(rgb, sample_rng(settings.seed, photo.sha256, variant))
                     pairs.append(processor.training_pair(rgb))
                 return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
@@ -127,7 +129,7 @@ class CachedSamples(keras.utils.PyDataset):
 
     The order depends only on the seed and the epoch number (set by `EpochOrder`), so a
     resumed run sees the same batches as an uninterrupted one. With `hint_grid`, each sample
-    also gets hints sampled from its own truth (`hints.sample_training_hints`), as
+    also gets hints sampled from its own truth (`hints.simulated.sample_training_hints`), as
     reproducibly as the order; without a seed (validation) the same hints every epoch.
     """
 
@@ -229,6 +231,7 @@ def run(settings: TrainingSettings, config: ModelConfig, resume=False):
     so `--resume` with the same options finds them (and the output folder the run chose).
     """
     from ..evaluate import evaluation
+    from ..evaluate.report import markdown_table
     from ..pipeline import Colorizer
     from .model_card import model_card, training_summary
 
@@ -241,21 +244,21 @@ def run(settings: TrainingSettings, config: ModelConfig, resume=False):
     stopwatch = Stopwatch()
     photos = scan(settings, stopwatch)
     not_in_key = {"output": None, "cache": None, "epochs": None, "patience": None}  # --resume may change these
-    key = dataset.FeatureCache.key(
+    key = FeatureCache.key(
         settings={**settings.to_dict(), **not_in_key, "precision": precision}, config=config.to_dict(),
         photos=[photo.sha256 for photo in photos.train],
     )
     checkpoints = Path(settings.cache) / "runs" / key
     check_new_run(checkpoints, resume)  # before the cache stage, the slow one
     output = Path(settings.output or _previous_output(checkpoints, resume) or default_output())
-    train = cache_features(settings, config, photos.train, dataset.Augmentation(), settings.augmentations, stopwatch, "train")
+    train = cache_features(settings, config, photos.train, Augmentation(), settings.augmentations, stopwatch, "train")
     validation = cache_features(settings, config, photos.validation, None, 1, stopwatch, "validation")
     decoder, state = fit(settings, config, train, validation, checkpoints, stopwatch, resume=resume, extra_state={"output": str(output)})
     colorizer = Colorizer.untrained(config, decoder, precision)
     with stopwatch("validate: metrics on the held-out split, per category"):
         sets = dataset.by_category(photos.validation, settings.data)
         results, _ = evaluation.evaluate({"model": colorizer}, sets, sizes=("full",), progress=lambda it, desc: progress_bar(it, desc=desc, unit="photo"))
-        print(evaluation.markdown_table(results))
+        print(markdown_table(results))
         metrics = {**evaluation.combine(list(results["full"].values())), "categories": results["full"]}
     training = training_summary(settings, photos, train, state, stopwatch.stages, precision)
     with stopwatch("save: weights folder"):

@@ -12,8 +12,8 @@ from conftest import gradient_image, two_halves, write
 
 gradio = pytest.importorskip("gradio")
 from colorizer.app import page as app_page
-from colorizer.app.paint_box import PREVIEW_SIZE, merge_layers
-from colorizer.app.photo_handler import ColorizeHandler, fit_strokes
+from colorizer.app.paint_box import PREVIEW_SIZE, fit_strokes, merge_layers
+from colorizer.app.photo_handler import ColorizeHandler
 
 RED = (200, 30, 40)
 

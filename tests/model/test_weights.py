@@ -1,6 +1,7 @@
 """The weights folder: round trip, hashes, formats, replacing a folder whole."""
 
 import json
+import zipfile
 
 import keras
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 
 from colorizer import Colorizer, ModelConfig, WeightsError
 from colorizer.colour.lab import AB_SCALE
+from colorizer.files import sha256_of
 from colorizer.model.decoders import build_decoder
 from colorizer.model.weights import CONFIG_FILE, DECODER_FILE, read_config, resolve, save_folder
 
@@ -104,3 +106,22 @@ def test_saving_replaces_a_weights_folder_whole_and_nothing_else(tiny_colorizer,
     with pytest.raises(FileExistsError, match="not a weights folder"):
         tiny_colorizer.save(tmp_path / "album")
     assert (tmp_path / "album" / "photo.jpg").read_bytes() == b"precious"
+
+
+def test_a_folder_saved_before_the_package_had_rooms_loads(tmp_path):
+    """decoder.keras names the module of its custom layer; before the rooms it was colorizer.bins (the shipped model's is)."""
+    colorizer = Colorizer.untrained(ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck"), precision="float32")
+    folder = colorizer.save(tmp_path / "model")
+    with zipfile.ZipFile(folder / DECODER_FILE) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    assert b'"module": "colorizer.model.bins", "class_name": "AnnealedMean"' in members["config.json"]
+    members["config.json"] = members["config.json"].replace(b'"module": "colorizer.model.bins"', b'"module": "colorizer.bins"')
+    with zipfile.ZipFile(folder / DECODER_FILE, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    document = json.loads((folder / CONFIG_FILE).read_text())
+    document["files"][DECODER_FILE] = sha256_of(folder / DECODER_FILE)
+    (folder / CONFIG_FILE).write_text(json.dumps(document))
+    loaded = Colorizer.from_pretrained(folder, precision="float32")
+    assert type(loaded.decoder.get_layer("annealed_mean")) is type(colorizer.decoder.get_layer("annealed_mean"))
+    assert all(np.array_equal(a, b) for a, b in zip(loaded.decoder.get_weights(), colorizer.decoder.get_weights(), strict=True))

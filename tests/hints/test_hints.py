@@ -7,7 +7,8 @@ from PIL import Image
 from colorizer import Colorizer, ImageError, ModelConfig
 from colorizer.app.loadtest import PeakMemory
 from colorizer.colour.lab import AB_SCALE, rgb_to_lab
-from colorizer.hints.strokes import hint_map, parse_colour, patch_hints, read_hints, sample_training_hints
+from colorizer.hints.simulated import patch_hints, sample_training_hints
+from colorizer.hints.strokes import hint_map, parse_colour, read_hints
 from colorizer.model.decoders import HintPooling
 from colorizer.train.run import CachedSamples
 

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from colorizer.train import dataset
+from colorizer.train.augmentation import Augmentation, sample_rng
+from colorizer.train.feature_cache import FeatureCache
 
 from conftest import colour_photo, write
 
@@ -70,10 +72,10 @@ def test_missing_folder_is_a_clear_error(tmp_path):
 
 def test_augmentation_shape_and_determinism():
     photo = colour_photo(7, size=64)
-    augment = dataset.Augmentation()
-    first = augment(photo, dataset.sample_rng(0, "ab" * 32, 0))
-    again = augment(photo, dataset.sample_rng(0, "ab" * 32, 0))
-    other = augment(photo, dataset.sample_rng(1, "ab" * 32, 0))
+    augment = Augmentation()
+    first = augment(photo, sample_rng(0, "ab" * 32, 0))
+    again = augment(photo, sample_rng(0, "ab" * 32, 0))
+    other = augment(photo, sample_rng(1, "ab" * 32, 0))
     assert first.ndim == 3 and first.shape[2] == 3 and first.dtype == np.uint8
     assert 16 <= min(first.shape[:2]) and max(first.shape[:2]) <= 64  # a crop at the photo's own resolution
     assert np.array_equal(first, again) and not (first.shape == other.shape and np.array_equal(first, other))
@@ -95,7 +97,7 @@ def test_feature_cache_fills_in_chunks_and_resumes(tmp_path):
         lightness = np.stack([np.full((8, 8, 1), float(i)) for i in range(start, stop)])
         return lightness, np.full((stop - start, 8, 8, 2), 3.4)
 
-    cache = dataset.FeatureCache(tmp_path / "c", samples=300, feature_shapes={"block5_pool": (1, 1, 4)}, size=8)
+    cache = FeatureCache(tmp_path / "c", samples=300, feature_shapes={"block5_pool": (1, 1, 4)}, size=8)
     cache.fill(make_batch, CountingEncoder(), batch_size=32)
     features, ab = cache.load()
     features = features["block5_pool"]

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from colorizer.hints.spreading import spread_hints
+from colorizer.hints.spreading import Spreading, spread_hints
 
 SIZE, GRID = 64, 16  # a model input of 64 and its S/4 hint grid
 
@@ -57,7 +57,7 @@ def test_a_hint_on_texture_stops_where_a_smooth_thing_of_the_same_gray_begins():
     ab = np.zeros((SIZE, SIZE, 2), np.float32)
     hints = hint_at(8, 2, (0.5, 0.2))
     with_texture = spread_hints(ab, lightness, hints)
-    lightness_only = spread_hints(ab, lightness, hints, texture_sigma=None)
+    lightness_only = spread_hints(ab, lightness, hints, Spreading(texture_sigma=None))
     far_side = (slice(None), slice(SIZE // 2 + 8, None))  # the smooth half, away from the boundary
     assert np.abs(with_texture[far_side]).mean() < 0.5 * np.abs(lightness_only[far_side]).mean()
     assert at_cell(with_texture, 8, 5)[0] > 0.15  # the textured region itself still takes the colour (0.5 at the hint)

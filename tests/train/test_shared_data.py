@@ -7,7 +7,7 @@ import pytest
 
 from colorizer.train import dataset
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 LANDSCAPES = SHARED / "train" / "landscapes"
 
 pytestmark = pytest.mark.skipif(

@@ -17,7 +17,7 @@ from colorizer.model.weights import DECODER_FILE, push_folder
 from conftest import colour_photo, gradient_image, write
 from fake_hub import FakeHub
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -94,7 +94,7 @@ def test_encoder_weights_can_name_only_a_known_source_or_a_file_the_folder_lists
         Colorizer.from_pretrained(folder)
     from colorizer.cli.colorize import main
 
-    photo = Path(__file__).parent.parent / "examples" / "coffee.jpg"
+    photo = Path(__file__).resolve().parents[2] / "examples" / "coffee.jpg"
     assert main([str(photo), "-o", str(tmp_path / "out"), "-m", str(folder)]) == 1  # a message, not a traceback
 
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from conftest import gradient_image
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 

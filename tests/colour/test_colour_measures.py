@@ -40,6 +40,6 @@ def test_a_uniformly_tinted_border_has_positive_border_excess():
 
 def test_the_chroma_ratio_is_the_sets_mean_chroma_over_the_truths():
     truth = lab_image(30, 30, a=20)
-    rows = [measures.viewer_metrics(lab_image(30, 30, a=10), truth), measures.viewer_metrics(lab_image(30, 30, a=5), truth)]
+    rows = [measures.viewer_measures(lab_image(30, 30, a=10), truth), measures.viewer_measures(lab_image(30, 30, a=5), truth)]
     assert _mean(rows)["chroma_ratio"] == pytest.approx(7.5 / 20)
     assert np.isnan(_mean(rows)["green_recall"])  # no photo had greens

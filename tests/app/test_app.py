@@ -16,14 +16,15 @@ import pytest
 from PIL import Image
 
 from colorizer.app import loadtest as load_benchmark  # the load test runs the benchmark's own code
+from colorizer.app.paint_box import PALETTE
 from colorizer.colour.lab import rgb_to_lab
-from colorizer.hints.strokes import PALETTE, parse_colour
+from colorizer.colour.measures import mean_chroma as mean_chroma_of_rgb
+from colorizer.hints.strokes import parse_colour
 from colorizer.model import hub
-from colorizer.train import dataset
 
 from conftest import CONSTANT_AB, gradient_image, write
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 gradio = pytest.importorskip("gradio")
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
@@ -35,7 +36,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 def mean_chroma(image):
-    return dataset.mean_chroma(np.asarray(image.convert("RGB")))
+    return mean_chroma_of_rgb(np.asarray(image.convert("RGB")))
 
 
 def test_model_spec_takes_a_revision_after_at():

@@ -15,7 +15,7 @@ from colorizer.colour import lab
 from colorizer.model.backend import keras
 from colorizer.model.precision import choose_precision, cpu_flags, describe
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ZEN4_FLAGS = "fpu sse2 avx2 avx512f avx512bw avx512_bf16 avx512_vnni"
 SAPPHIRE_RAPIDS_FLAGS = "fpu sse2 avx2 avx512f avx512_bf16 amx_bf16 amx_tile amx_int8"
 OLDER_FLAGS = "fpu sse2 avx2 avx512f avx512bw avx512_vnni"

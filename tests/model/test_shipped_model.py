@@ -7,7 +7,7 @@ from skimage import data
 
 from colorizer.cli.colorize import main
 from colorizer.colour.lab import lightness, rgb_to_lab
-from colorizer.evaluate.evaluation import psnr
+from colorizer.evaluate.measures import psnr
 from colorizer.resources import shipped_weights
 
 pytestmark = [

@@ -11,7 +11,7 @@ from colorizer.cli.colorize import main
 
 from conftest import gradient_image
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_colorizes_files_and_folders_and_names_each_failure(tiny_weights, tmp_path, capsys):

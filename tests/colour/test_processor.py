@@ -40,7 +40,9 @@ def test_postprocess_lays_the_colour_on_the_photos_own_lightness():
 def test_the_frame_margin_mirrors_the_photo_outwards_and_is_cut_away_again():
     processor = ImageProcessor(32, frame_margin=4)
     photo = load_photo(colour_photo(5, size=60))
-    framed = processor.framed(photo, processor.preprocess(photo))[..., 0]
+    lightness, framed = processor.model_input(photo)
+    framed = framed[..., 0]
+    assert np.array_equal(lightness, processor.preprocess(photo))  # the photo's own L at the model's size, for hints
     inner = np.asarray(Image.fromarray(photo.lightness).resize((24, 24), Image.BILINEAR))
     assert framed.shape == (32, 32) and np.allclose(framed[4:-4, 4:-4], inner)
     assert np.allclose(framed[:4, 4:-4], inner[4:0:-1])  # the top rows mirror the photo's first rows
@@ -48,5 +50,5 @@ def test_the_frame_margin_mirrors_the_photo_outwards_and_is_cut_away_again():
     ab[4:-4, 4:-4] = 0.25  # the model's colour for the photo; the margin's colour is thrown away
     ab[:4] = -0.5
     assert np.allclose(processor.unframed(ab), 0.25)
-    plain = ImageProcessor(32).preprocess(photo)
-    assert ImageProcessor(32).framed(photo, plain) is plain  # no margin: the plain input, not made again
+    plain, model_input = ImageProcessor(32).model_input(photo)
+    assert model_input is plain  # no margin: the plain input, not made again
