@@ -53,6 +53,21 @@ def test_installed_package_carries_its_weights_and_examples(installed):
     assert int(examples) == len(list((ROOT / "examples").glob("*.jpg")))
 
 
+@pytest.mark.parametrize("command", ["colorize", "colorizer-app", "colorizer-train", "colorizer-eval"])
+def test_every_installed_command_explains_itself(installed, command):
+    venv, home = installed
+    shown = run_outside(venv, home, command, "--help")
+    assert shown.returncode == 0 and shown.stdout.startswith(f"usage: {command}"), shown.stderr[-2000:]
+
+
+def test_the_installed_page_has_its_script_and_styles(installed):
+    venv, home = installed
+    found = run_outside(venv, home, "python", "-c", "from colorizer.app import page; print(page.STATIC, len(page.PAGE_SCRIPT), len(page.PAGE_CSS))")
+    assert found.returncode == 0, found.stderr[-2000:]
+    static, script, css = found.stdout.split()
+    assert Path(static).is_relative_to(venv) and int(script) > 500 and int(css) > 100
+
+
 def test_colorize_command_and_the_readme_snippet_work_outside_the_repository(installed):
     venv, home = installed
     Image.fromarray(gradient_image(80, 60)).save(home / "photo.jpg")
