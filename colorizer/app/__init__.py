@@ -1,0 +1,1 @@
+"""The web page (Gradio): layout, the work behind it, what it refuses, and its bounds on memory and time."""

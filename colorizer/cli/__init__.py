@@ -1,0 +1,1 @@
+"""The four commands: colorize, colorizer-app, colorizer-train, colorizer-eval."""
