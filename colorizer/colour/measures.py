@@ -3,7 +3,8 @@ greens kept green, colour along the frame's edges.
 
 Pure functions of Lab images (H x W x 3, as `lab.rgb_to_lab` gives them). Each returns NaN
 where it has nothing to measure (no neutral pixels, too few green ones), so that a set's mean
-leaves such photos out.
+leaves such photos out. `mean_chroma` alone takes an sRGB photo: how colourful it is at all
+(training drops near-gray photos by it; the load test checks results with it).
 """
 
 import numpy as np
