@@ -6,11 +6,14 @@ A photo's way through it, each step one function:
 2. L at model size: L resized to S x S, inside a mirrored frame margin (`colour.processor.ImageProcessor.model_input`);
 3. encoder: VGG16's convolutions on L, the frozen blocks (`model.encoder.build_encoder`);
 4. decoder: the trained part (fine-tuned VGG16 blocks and the decoder) to a and b (`model.decoders`);
-5. ab: the frame cut away, a and b normalised (/ AB_SCALE) at S x S: the `Prediction` (`ImageProcessor.unframed`);
-6. laid on full-size L: ab upsampled onto the photo's own L* and made sRGB, at the strength asked
-   for, with any hints spread first (`ImageProcessor.postprocess`, `hints.spreading.spread_hints`).
+5. ab: the frame cut away, a and b normalised (/ AB_SCALE) at S x S, and the regions of the
+   photo's L: the `Prediction` (`ImageProcessor.unframed`, `colour.regions.find_regions`);
+6. one colour per thing: within each region, the model's colour made one decision (`colour.regions.even_colour`);
+7. hints: each stroke's colour spread through its region, along edges (`hints.spreading.spread_hints`);
+8. laid on full-size L: ab upsampled onto the photo's own L* and made sRGB, at the strength asked
+   for (`ImageProcessor.postprocess`).
 
-Steps 1-5 are `predict` (the model, once per photo); step 6 is `render` (no model: cheap, so
+Steps 1-5 are `predict` (the model, once per photo); steps 6-8 are `render` (no model: cheap, so
 a new strength or stroke renders again without predicting).
 """
 
@@ -23,6 +26,7 @@ import numpy as np
 from .colour.images import Photo, load_photo
 from .colour.outputs import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, save_image, to_pil
 from .colour.processor import ImageProcessor
+from .colour.regions import DEFAULT_REGION_COLOUR, PhotoRegions, RegionColour, even_colour, find_regions
 from .config import DEFAULT_PRECISION, DEFAULT_STRENGTH, ModelConfig, check_strength
 from .hints.spreading import DEFAULT_SPREADING, Spreading, spread_hints
 from .hints.strokes import photo_hint_map
@@ -47,12 +51,16 @@ class Prediction:
         The model's a and b, normalised: Lab units / AB_SCALE, in [-1, 1]; without hints.
     features : dict or None
         The encoder's outputs for the photo (1 x ... arrays), kept for a model whose decoder reads hints.
+        None: `ab` is the colour whatever the hints (a film's steadied colour).
+    regions : PhotoRegions or None
+        The regions of the photo's L, where the colour is made one per thing; None: the model's colour as it is.
     """
 
     photo: Photo
     lightness: np.ndarray
     ab: np.ndarray
     features: dict | None = None
+    regions: PhotoRegions | None = None
 
 
 def computing_copy(decoder, config: ModelConfig, precision: str):
@@ -91,11 +99,14 @@ class Colorizer:
         What the encoder computes in, "float32" or "bfloat16" (see `model/precision.py`), for messages.
     spreading : Spreading
         How hints spread through their regions (`hints.spreading`).
+    region_colour : RegionColour or None
+        How the model's colour is made one per thing (`colour.regions`); None: the model's colour as it
+        is (the seeds' way, for comparison).
     """
 
     def __init__(
         self, encoder, decoder, config: ModelConfig, info=None, source="untrained", precision="float32",
-        spreading: Spreading = DEFAULT_SPREADING,
+        spreading: Spreading = DEFAULT_SPREADING, region_colour: RegionColour | None = DEFAULT_REGION_COLOUR,
     ):
         self.encoder, self.decoder, self.config = encoder, decoder, config  # the trained part as stored (float32)
         self.computing_decoder = computing_copy(decoder, config, precision)  # ... and as it computes
@@ -104,6 +115,7 @@ class Colorizer:
         self.source = source
         self.precision = precision
         self.spreading = spreading
+        self.region_colour = region_colour
         self.set_temperature(config.temperature)
         lightness = keras.Input(encoder.input.shape[1:], name="lightness")
         features, inputs = dict(encoder(lightness)), [lightness]
@@ -115,17 +127,19 @@ class Colorizer:
     @classmethod
     def from_pretrained(
         cls, name_or_path=None, revision=None, precision: str = DEFAULT_PRECISION, spreading: Spreading = DEFAULT_SPREADING,
+        region_colour: RegionColour | None = DEFAULT_REGION_COLOUR,
     ):
         """Load a weights folder: None for the shipped model, a local path, or a Hub id "USER/REPO".
 
         `precision`: "auto" (bfloat16 where the processor has instructions for it), "float32" or "bfloat16".
-        `spreading`: how hints spread (the default is what measured best).
+        `spreading`: how hints spread; `region_colour`: how colour is made one per thing, None for the
+        model's colour as it is (the defaults are what measured best).
         """
         folder = weights.resolve(name_or_path, revision=revision)
         config, decoder, document = weights.load_folder(folder)
         weights.warn_if_encoder_differs(config)
         source = "the shipped model" if name_or_path is None else str(name_or_path) + (f"@{revision}" if revision else "")
-        return cls._with_encoder(config, decoder, choose_precision(precision), document, source, spreading)
+        return cls._with_encoder(config, decoder, choose_precision(precision), document, source, spreading, region_colour)
 
     @classmethod
     def untrained(cls, config=None, decoder=None, precision: str = DEFAULT_PRECISION):
@@ -135,9 +149,16 @@ class Colorizer:
         return cls._with_encoder(config, decoder, choose_precision(precision))
 
     @classmethod
-    def _with_encoder(cls, config, decoder, precision, info=None, source="untrained", spreading=DEFAULT_SPREADING):
+    def _with_encoder(
+        cls, config, decoder, precision, info=None, source="untrained", spreading=DEFAULT_SPREADING, region_colour=DEFAULT_REGION_COLOUR,
+    ):
         encoder = build_encoder(config, frozen_inputs(config), precision)
-        return cls(encoder, decoder, config, info, source, precision, spreading)
+        return cls(encoder, decoder, config, info, source, precision, spreading, region_colour)
+
+    def with_region_colour(self, region_colour: RegionColour | None) -> "Colorizer":
+        """This colorizer (the same model, not a copy) with another way of making colour one per thing (None: none)."""
+        settings = (self.info, self.source, self.precision, self.spreading, region_colour)
+        return Colorizer(self.encoder, self.decoder, self.config, *settings)
 
     @property
     def input_size(self) -> int:
@@ -176,7 +197,8 @@ class Colorizer:
             lightness, model_input = zip(*(self.processor.model_input(photo) for photo in photos))
             ab_batch, features = self._run_model(np.stack(model_input))
             ab_batch = [self.processor.unframed(ab) for ab in ab_batch]
-            predictions.extend(map(Prediction, photos, lightness, ab_batch, features))
+            regions = [find_regions(photo.lightness, self.region_colour) if self.region_colour else None for photo in photos]
+            predictions.extend(map(Prediction, photos, lightness, ab_batch, features, regions))
         return predictions
 
     def _run_model(self, model_input):
@@ -203,15 +225,24 @@ class Colorizer:
         trained with hints reads them too, in its decoder).
         """
         gain = self.config.chroma_gain * check_strength(strength)
-        return self.processor.postprocess(prediction.photo, self.hinted_ab(prediction, hints), gain)
+        return self.processor.postprocess(prediction.photo, self.colour(prediction, hints), gain)
 
-    def hinted_ab(self, prediction: Prediction, hints=None) -> np.ndarray:
-        """The prediction's ab (S x S x 2, / AB_SCALE) with `hints` applied: what `render_pixels` lays on the photo."""
-        if hints is None:
+    def colour(self, prediction: Prediction, hints=None) -> np.ndarray:
+        """The a and b (/ AB_SCALE) that `render_pixels` lays on the photo: the model's, one per thing, with `hints` spread.
+
+        At the regions' working size, or S x S without regions.
+        """
+        hint_map = None if hints is None else photo_hint_map(hints, prediction.photo.size, hint_shape(self.config)[0])
+        ab = self._model_ab(prediction, hint_map)
+        if self.region_colour and prediction.regions is not None:
+            ab = even_colour(ab, prediction.regions, self.region_colour)
+        return ab if hint_map is None else spread_hints(ab, prediction.lightness, hint_map, self.spreading)
+
+    def _model_ab(self, prediction, hint_map):
+        """The model's own colour (S x S x 2): `ab`, or the decoder run again with the hints, for a model that reads them."""
+        if hint_map is None or not self.trained_with_hints or prediction.features is None:
             return prediction.ab
-        hint_map = photo_hint_map(hints, prediction.photo.size, hint_shape(self.config)[0])
-        ab = self._decode(prediction.features, hint_map) if self.trained_with_hints else prediction.ab
-        return spread_hints(ab, prediction.lightness, hint_map, self.spreading)
+        return self._decode(prediction.features, hint_map)
 
     def render(self, prediction: Prediction, strength: float = DEFAULT_STRENGTH, hints=None):
         """`render_pixels` as a PIL image, with the photo's metadata in its `info`."""

@@ -5,7 +5,8 @@
 Prints, for each precision, for a 1024x768 JPEG: the median end-to-end time (decode, model, upsample,
 Lab to RGB, PNG encode), the encoder-only time measured in the same run, a batch of 8 such photos
 (decode, model, Lab to RGB: no files),
-each stage's share, the time with ten painted strokes of colour hints (the photo's own colours), and
+each stage's share (finding the regions of one colour per thing at predict time, evening the colour in them
+at render time), the time with ten painted strokes of colour hints (the photo's own colours), and
 the time to render a prediction again with them (no model); the
 time and extra memory that colorizing a 24 MP photo takes; then bfloat16's speed-up over float32.
 """
@@ -24,6 +25,7 @@ from skimage import data
 
 from colorizer import Colorizer, ModelConfig, WeightsError, load_photo
 from colorizer.app.loadtest import PeakMemory
+from colorizer.colour.regions import even_colour, find_regions
 from colorizer.config import PRECISIONS
 from colorizer.model.decoders import HINTS_INPUT, hint_shape
 from colorizer.model.precision import choose_precision, describe
@@ -134,6 +136,7 @@ def measure(args, precision):
     if colorizer.trained_with_hints:
         features = {**features, HINTS_INPUT: np.zeros((1, *hint_shape(colorizer.config)), np.float32)}
     result = processor.postprocess(photo, ab)
+    regions = find_regions(photo.lightness)
     out_dir = Path("/tmp/colorizer-benchmark")
 
     def end_to_end():
@@ -150,6 +153,8 @@ def measure(args, precision):
         "encoder (VGG16)": lambda: encoder.predict_on_batch(model_input),
         "decoder": lambda: decoder.predict_on_batch(features),
         "whole model": lambda: colorizer.predict_ab(model_input),
+        "regions (predict)": lambda: find_regions(photo.lightness),
+        "one colour per thing": lambda: even_colour(ab, regions),
         "upsample ab + Lab->RGB": lambda: processor.postprocess(photo, ab),
         "PNG encode": lambda: imagecodecs.png_encode(result, level=1, filter=imagecodecs.PNG.FILTER.PAETH),
     }

@@ -77,12 +77,15 @@ def main():
     parser.add_argument("--model", default=None, help="weights folder (default: the shipped model)")
     parser.add_argument("--clips", type=Path, default=SHARED_CLIPS, help="folder of clips, one folder of JPEG frames each")
     parser.add_argument("--long-film-seconds", type=float, default=600, help="length of the 720p film for the memory check (0: skip)")
+    parser.add_argument("--as-predicted", action="store_true", help="the model's colour as it predicts it, without one colour per thing")
     parser.add_argument("--strip", type=Path, default=None, help="write a strip of frames (gray, photo path, film path, truth) here")
     parser.add_argument("--strip-clip", default="dog", help="the clip the strip shows (default: %(default)s)")
     args = parser.parse_args()
     if not args.clips.is_dir():
         raise SystemExit(f"{args.clips} not found: the clips come with ../shared/data (see its README)")
     colorizer = Colorizer.from_pretrained(args.model)
+    if args.as_predicted:
+        colorizer = colorizer.with_region_colour(None)
     print(f"{colorizer.source}; {describe('auto')}; {os.cpu_count()} CPU cores")
     work = Path(tempfile.mkdtemp(prefix="film-benchmark-"))
     clips = sorted(folder for folder in args.clips.iterdir() if folder.is_dir())

@@ -9,9 +9,13 @@ import pytest
 from PIL import Image
 
 from colorizer import ModelConfig
+from colorizer.colour.lab import AB_SCALE
+from colorizer.colour.regions import GAIN
 
 # The tiny model's decoder paints every pixel with this (a, b) / 128: a warm, in-gamut orange.
 CONSTANT_AB = (0.12, 0.10)
+# ... and the colour shown (Lab units): one hue everywhere, which one colour per thing shows GAIN times.
+SHOWN_AB = tuple(value * AB_SCALE * GAIN for value in CONSTANT_AB)
 
 
 def tiny_config():

@@ -66,6 +66,7 @@ def test_bad_settings_are_refused_at_once():
 ROOT = Path(__file__).resolve().parents[1]
 FAST_TIER = (
     "tests/colour/test_lab.py", "tests/colour/test_images.py", "tests/colour/test_processor.py", "tests/colour/test_colour_measures.py",
+    "tests/colour/test_regions.py",
     "tests/hints/test_spreading.py", "tests/train/test_dataset.py", "tests/video/test_video.py", "tests/test_layout.py",
 )
 

@@ -3,7 +3,8 @@
 Per set of photos, at full resolution and at 256x256 (as papers report): PSNR (RGB uint8,
 peak 255), SSIM, mean CIEDE2000, colourfulness (Hasler and Suesstrunk) and |dCF| against
 the truth, and what viewers notice (colour/measures.py): chroma ratio, false colour on neutral
-things, green recall, border excess; with the gray baseline (a = b = 0, the truth's own L)
+things, green recall, border excess, blotches (colour that changes inside things the truth shows
+evenly); with the gray baseline (a = b = 0, the truth's own L)
 beside every model.
 Writes results.json, results.md and a contact sheet (gray, each model, truth).
 """
@@ -44,6 +45,11 @@ def parse_args(argv=None):
     parser.add_argument("--limit", type=int, default=None, help="at most this many photos per set (quick checks)")
     parser.add_argument("--examples", type=int, default=3, help="photos per set on the contact sheet")
     parser.add_argument(
+        "--as-predicted", action="store_true",
+        help="also measure every model's colour as it predicts it, without one colour per thing (colour/regions.py): "
+        "a row 'NAME, as predicted' each",
+    )
+    parser.add_argument(
         "--hints", type=int, nargs="+", default=[0], metavar="N",
         help="also measure every model with N hints of a simulated user (7x7 squares of the truth's "
         "colour at random places), e.g. --hints 0 1 3 10 30 (default: 0)",
@@ -51,7 +57,12 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def load_models(specs, precision=DEFAULT_PRECISION):
+AS_PREDICTED = ", as predicted"
+
+
+def load_models(specs, precision=DEFAULT_PRECISION, as_predicted=False):
+    """{label: Colorizer} for "[LABEL=]FOLDER_OR_HUB_ID" specs (none: the shipped model); with `as_predicted`,
+    each also as "LABEL, as predicted": the same model without one colour per thing."""
     from ..pipeline import Colorizer
 
     models = {}
@@ -60,6 +71,8 @@ def load_models(specs, precision=DEFAULT_PRECISION):
         name = name or None
         label = label or (Path(name).name if name else "shipped")
         models[label] = Colorizer.from_pretrained(name, precision=precision)
+        if as_predicted:
+            models[label + AS_PREDICTED] = models[label].with_region_colour(None)
     return models
 
 
@@ -69,7 +82,7 @@ def main(argv=None):
     args = parse_args(argv)
     sizes = tuple(size if size == "full" else int(size) for size in args.sizes)
     sets = find_sets(args.data) if args.data else held_out_sets(args.held_out)
-    models = load_models(args.model, args.precision)
+    models = load_models(args.model, args.precision, args.as_predicted)
     print(describe(args.precision))
     results, examples = evaluate(
         models, sets, sizes, args.limit, progress=lambda it, desc: tqdm(it, desc=desc, disable=None), keep=args.examples,

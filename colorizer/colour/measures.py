@@ -1,5 +1,5 @@
 """What viewers notice in a colorized photo, measured: how much colour, colour on neutral things,
-greens kept green, colour along the frame's edges.
+greens kept green, colour along the frame's edges, blotches.
 
 Pure functions of Lab images (H x W x 3, as `lab.rgb_to_lab` gives them). Each returns NaN
 where it has nothing to measure (no neutral pixels, too few green ones), so that a set's mean
@@ -9,8 +9,11 @@ leaves such photos out. `mean_chroma` alone takes an sRGB photo: how colourful i
 
 import numpy as np
 from PIL import Image
+from skimage.segmentation import felzenszwalb
 
 from . import lab
+from .regions import region_means, working_size
+from .resize import resize_channels
 
 NEUTRAL_CHROMA = 5.0  # the truth's C* below which a pixel is white, gray or black
 GREEN_CHROMA = 15.0  # the truth's C* from which a pixel counts as clearly coloured
@@ -19,6 +22,10 @@ SHOWN_CHROMA = 8.0  # an output C* from which its colour counts as shown
 HUE_TOLERANCE = 40.0  # degrees between the output's hue and the truth's that still count as the same colour
 MIN_GREEN_PIXELS = 500  # photos with fewer green pixels say little about greens
 BORDER_SHARE = 0.03  # the frame's band: this share of the short side
+BLOTCH_SIDE = 256  # the long side at which blotches are measured
+EVEN_SPREAD = 4.0  # the truth's a/b spread (RMS, Lab units) inside a region below which it is one even colour
+TRUTH_SEGMENT_SCALE = 40.0  # Felzenszwalb's scale on the truth's Lab: regions of one colour and lightness
+MIN_EVEN_SHARE = 0.002  # the smallest region that counts, as a share of the pixels
 
 
 def chroma(lab_image: np.ndarray) -> np.ndarray:
@@ -65,6 +72,29 @@ def border_excess(output_lab: np.ndarray, truth_lab: np.ndarray) -> float:
     return border_ratio(output_lab) - border_ratio(truth_lab)
 
 
+def blotchiness(output_lab: np.ndarray, truth_lab: np.ndarray) -> float:
+    """How much the output's colour changes inside things the truth shows in one even colour: blotches.
+
+    The truth (at BLOTCH_SIDE) is cut into regions of alike colour and lightness (Felzenszwalb on its Lab);
+    those whose a/b spread (RMS about their mean) stays under EVEN_SPREAD are one even colour (a sky, a
+    wall, a cap). The measure is the output's a/b spread inside them, RMS over their pixels, Lab units:
+    0 for an even tint, whatever its hue, or for gray; a red patch in a gray sky raises it. NaN where
+    the truth has no such region.
+    """
+    size = working_size(truth_lab.shape[:2], BLOTCH_SIDE)
+    truth, output = resize_channels(truth_lab, size), resize_channels(output_lab[..., 1:], size)
+    labels = felzenszwalb(truth, scale=TRUTH_SEGMENT_SCALE, sigma=0.8, min_size=max(1, round(MIN_EVEN_SHARE * size[0] * size[1])))
+    count, pixels = int(labels.max()) + 1, np.bincount(labels.ravel())
+    truth_a, truth_b, output_a, output_b = truth[..., 1], truth[..., 2], output[..., 0], output[..., 1]
+    means = region_means(labels, count, truth_a, truth_b, truth_a**2 + truth_b**2, output_a, output_b, output_a**2 + output_b**2)
+    truth_spread = means[2] - means[0] ** 2 - means[1] ** 2
+    output_spread = np.maximum(means[5] - means[3] ** 2 - means[4] ** 2, 0)
+    even = (truth_spread < EVEN_SPREAD**2) & (pixels >= MIN_EVEN_SHARE * labels.size)
+    if not even.any():
+        return float("nan")
+    return float(np.sqrt(np.average(output_spread[even], weights=pixels[even])))
+
+
 def viewer_measures(output_lab: np.ndarray, truth_lab: np.ndarray) -> dict:
     """The per-photo values a set's viewer measures are made of ("chroma" and "truth_chroma" give the chroma ratio)."""
     return {
@@ -73,6 +103,7 @@ def viewer_measures(output_lab: np.ndarray, truth_lab: np.ndarray) -> dict:
         "false_colour": false_colour(output_lab, truth_lab),
         "green_recall": green_recall(output_lab, truth_lab),
         "border_excess": border_excess(output_lab, truth_lab),
+        "blotchiness": blotchiness(output_lab, truth_lab),
     }
 
 

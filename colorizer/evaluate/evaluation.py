@@ -12,6 +12,7 @@ from PIL import Image
 
 from ..colour import lab
 from ..colour.images import find_image_files, read_rgb
+from ..colour.measures import blotchiness
 from ..config import DEFAULT_STRENGTH
 from ..hints.simulated import simulated_user_hints
 from .measures import colourfulness, image_measures
@@ -60,12 +61,13 @@ def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=
         for set_name, paths in sets.items():
             paths = paths[:limit] if limit else paths
             rows = {name: [] for name in [GRAY_BASELINE, *rows_of]}
-            truth_cf = []
+            truth_cf, truth_blotches = [], []
             iterator = progress(paths, desc=f"{set_name} @ {size_key}") if progress else paths
             for index, path in enumerate(iterator):
                 truth = load_truth(path, size)
                 truth_lab = lab.rgb_to_lab(truth)
                 truth_cf.append(colourfulness(truth))
+                truth_blotches.append(blotchiness(truth_lab, truth_lab))  # the truth's own: the floor of a believable photo
                 outputs = {GRAY_BASELINE: lab.lab_to_srgb(truth_lab[..., 0], np.zeros_like(truth_lab[..., 1:]))}
                 for name, (colorizer, count) in rows_of.items():
                     hints = simulated_user_hints(truth_lab[..., 1:], count, _photo_rng(path, count)) if count else None
@@ -75,7 +77,7 @@ def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=
                 if size == sizes[0] and index < keep:
                     examples.setdefault(set_name, []).append({**outputs, TRUTH: truth})
             table = {name: _mean(values) for name, values in rows.items()}
-            table[TRUTH] = {"cf": float(np.mean(truth_cf))}
+            table[TRUTH] = {"cf": float(np.mean(truth_cf)), "blotchiness": _nan_average(truth_blotches)}
             table["_photos"] = len(paths)
             results[size_key][set_name] = table
     return results, examples

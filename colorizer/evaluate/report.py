@@ -13,8 +13,8 @@ def markdown_table(results):
             lines += [
                 f"**{set_name}** ({table['_photos']} photos, {'full resolution' if size == 'full' else f'{size}x{size}'})",
                 "",
-                "| | PSNR (dB) | SSIM | CIEDE2000 | CF | dCF | chroma ratio | false colour | green recall | border excess |",
-                "|---|---|---|---|---|---|---|---|---|---|",
+                "| | PSNR (dB) | SSIM | CIEDE2000 | CF | dCF | chroma ratio | false colour | green recall | border excess | blotches |",
+                "|---|---|---|---|---|---|---|---|---|---|---|",
             ]
             for name, measures in table.items():
                 if name in (TRUTH, "_photos"):
@@ -22,9 +22,11 @@ def markdown_table(results):
                 lines.append(
                     f"| {name} | {measures['psnr']:.2f} | {measures['ssim']:.4f} | {measures['ciede2000']:.2f} "
                     f"| {measures['cf']:.1f} | {measures['delta_cf']:.1f} | {measures['chroma_ratio']:.3f} "
-                    f"| {measures['false_colour']:.2f} | {measures['green_recall']:.3f} | {measures['border_excess']:.3f} |"
+                    f"| {measures['false_colour']:.2f} | {measures['green_recall']:.3f} | {measures['border_excess']:.3f} "
+                    f"| {measures['blotchiness']:.2f} |"
                 )
-            lines += [f"| {TRUTH} | | | | {table[TRUTH]['cf']:.1f} | | 1 | | | |", ""]
+            truth = table[TRUTH]
+            lines += [f"| {TRUTH} | | | | {truth['cf']:.1f} | | 1 | | | | {truth.get('blotchiness', float('nan')):.2f} |", ""]
     return "\n".join(lines)
 
 

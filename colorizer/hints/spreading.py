@@ -48,8 +48,8 @@ def spread_hints(ab: np.ndarray, lightness: np.ndarray, hints: np.ndarray, sprea
 
     Parameters
     ----------
-    ab : (S, S, 2) float array
-        The model's a and b / AB_SCALE.
+    ab : (h, w, 2) float array
+        The colour to correct, a and b / AB_SCALE: the model's (S x S) or made even in regions (any size).
     lightness : (S, S) or (S, S, 1) float array
         The model's input L (0..100).
     hints : (S/4, S/4, 3) float array
@@ -59,14 +59,15 @@ def spread_hints(ab: np.ndarray, lightness: np.ndarray, hints: np.ndarray, sprea
 
     Returns
     -------
-    (S, S, 2) float32 array: `ab` plus the correction, bilinearly upsampled; `ab` itself when there are no hints.
+    (h, w, 2) float32 array: `ab` plus the correction, bilinearly upsampled; `ab` itself when there are no hints.
     """
     grid = hints.shape[0]
     hinted = hints[..., 2].ravel() > 0
     if not hinted.any():
         return ab
-    factor = ab.shape[0] // grid
-    coarse_ab = ab.reshape(grid, factor, grid, factor, 2).mean(axis=(1, 3))
+    side = lightness.shape[0]
+    factor = side // grid
+    coarse_ab = resize_channels(ab, (side, side)).reshape(grid, factor, grid, factor, 2).mean(axis=(1, 3))
     cells_of_lightness = np.asarray(lightness, np.float32).reshape(grid, factor, grid, factor)
     coarse_lightness = cells_of_lightness.mean(axis=(1, 3))
 

@@ -124,11 +124,13 @@ Colorizes black-and-white photos in CIE Lab: the photo's own L goes in, a and b 
 
 Truth colourfulness: {metrics['truth']['cf']:.1f}. What viewers notice (chroma ratio: the output's mean chroma over the
 truth's; false colour: mean chroma on things the truth shows white, gray or black; green recall: the share of true greens
-shown green; border excess: how much more colour gathers along the frame's edges than in the truth):
+shown green; border excess: how much more colour gathers along the frame's edges than in the truth; blotches: how much
+the colour changes inside things the truth shows in one even colour, Lab units, the truth's own {metrics['truth']['blotchiness']:.2f}):
 
-| chroma ratio | false colour | green recall | border excess |
-|---|---|---|---|
-| {model['chroma_ratio']:.3f} | {model['false_colour']:.2f} | {model['green_recall']:.3f} | {model['border_excess']:.3f} |
+| chroma ratio | false colour | green recall | border excess | blotches |
+|---|---|---|---|---|
+| {model['chroma_ratio']:.3f} | {model['false_colour']:.2f} | {model['green_recall']:.3f} | {model['border_excess']:.3f} \
+| {model['blotchiness']:.2f} |
  Per category (CIEDE2000: lower is closer to the truth; CF: colourfulness):
 
 | category | photos | CIEDE2000, gray | CIEDE2000, this model | CF, this model | CF, truth |

@@ -1,7 +1,8 @@
 """A film coloured frame by frame through the photo path, its colour held steady along the motion.
 
-Frames go through `Colorizer.predict_batch` a few at a time, `SteadyColour` carries the colour
-along the flow, strokes given on one frame follow the film (`StrokeTrack`), and each frame is
+Frames go through `Colorizer.predict_batch` a few at a time, each frame's colour is made one per
+thing (`Colorizer.colour`, at the model's size), `SteadyColour` carries that colour along the flow
+(so that regions found anew on every frame do not flicker), strokes given on one frame follow the film (`StrokeTrack`), and each frame is
 rendered by `Colorizer.render_pixels` and encoded; the sound is copied (`io.FilmWriter`).
 Nothing but a handful of frames is held at once.
 """
@@ -9,6 +10,7 @@ Nothing but a handful of frames is held at once.
 import dataclasses
 import itertools
 
+from ..colour.resize import resize_channels
 from ..config import DEFAULT_STRENGTH
 from ..hints.strokes import read_hints
 from .formats import DEFAULT_VIDEO_QUALITY
@@ -34,6 +36,7 @@ def colorize_film(
     size = (info.width, info.height)
     stroke_hints = read_hints(hints, size) if hints is not None else None
     steadiness = SteadyColour() if steady else None
+    model_size = (colorizer.input_size, colorizer.input_size)  # the flow's size
     track = None
     frames = read_frames(source)
     with FilmWriter(destination, size, info.frame_rate, sound_from=source, quality=quality) as writer:
@@ -47,10 +50,11 @@ def colorize_film(
                     track = StrokeTrack(stroke_hints, size, colorizer.config.input_size)
                 elif track:
                     track.follow(pair)
-                ab = colorizer.hinted_ab(prediction, track.hints if track else None)
+                ab = resize_channels(colorizer.colour(prediction, track.hints if track else None), model_size)
                 if steadiness:
                     ab = steadiness.show(ab)
-                writer.write(colorizer.render_pixels(dataclasses.replace(prediction, ab=ab), strength)[..., :3])
+                shown = dataclasses.replace(prediction, ab=ab, features=None, regions=None)  # its ab is the colour to show
+                writer.write(colorizer.render_pixels(shown, strength)[..., :3])
             if progress:
                 progress(len(batch))
     return info

@@ -98,9 +98,9 @@ def test_run_on_several_folders_writes_a_loadable_folder_with_metrics_and_card(t
     metrics = json.loads((folder / "metrics.json").read_text())
     assert set(metrics["model"]) == {
         "psnr", "ssim", "ciede2000", "cf", "delta_cf", "chroma", "truth_chroma", "chroma_ratio", "false_colour", "green_recall",
-        "border_excess",
+        "border_excess", "blotchiness",
     }
-    assert "| chroma ratio | false colour | green recall | border excess |" in (folder / "README.md").read_text()
+    assert "| chroma ratio | false colour | green recall | border excess | blotches |" in (folder / "README.md").read_text()
     assert set(metrics["categories"]) == {"animals", "streets"}  # no manifest: one category per folder
     assert sum(table["_photos"] for table in metrics["categories"].values()) == metrics["_photos"]
     card = (folder / "README.md").read_text()
@@ -167,8 +167,9 @@ def test_every_registered_decoder_and_loss_builds_and_describes_itself(loss, dec
                  "skipped_near_gray": 0, "skipped_duplicates": 0, "train_samples": 2},
         "machine": "2 CPU cores", "epochs_done": 1, "best_epoch": 1, "fit_seconds": 60.0,
     }
-    row = {"psnr": 20.0, "ssim": 0.9, "ciede2000": 10.0, "cf": 5.0, "delta_cf": 1.0, "chroma_ratio": 0.5, "false_colour": 2.0, "green_recall": 0.4, "border_excess": 0.1}
-    card = model_card(config, settings, training, {"model": row, "gray baseline": row, "truth": {"cf": 6.0}})
+    row = {"psnr": 20.0, "ssim": 0.9, "ciede2000": 10.0, "cf": 5.0, "delta_cf": 1.0, "chroma_ratio": 0.5, "false_colour": 2.0, "green_recall": 0.4, "border_excess": 0.1,
+           "blotchiness": 1.5}
+    card = model_card(config, settings, training, {"model": row, "gray baseline": row, "truth": {"cf": 6.0, "blotchiness": 2.5}})
     assert DECODERS[decoder].description in card and LOSSES[loss].description(settings, config) in card
 
 
