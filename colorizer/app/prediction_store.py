@@ -1,8 +1,9 @@
 """The predictions of the photos visitors are working on, kept so that a stroke, a strength or a
 format change renders again without running the model (`Colorizer.render`).
 
-A prediction keeps its photo's full-resolution L (float32: 4 bytes a pixel), so the store is
-bounded in entries and in pixels, and entries expire; the oldest go first.
+A prediction keeps its photo's full-resolution L (float32: 4 bytes a pixel) and its regions (at
+most 512 pixels a side), so the store is bounded in entries and in pixels, and entries expire; the
+oldest go first.
 """
 
 import dataclasses
@@ -50,7 +51,10 @@ class PredictionStore:
         if photo.lightness.size > MAX_KEPT_PIXELS:
             return
         photo = dataclasses.replace(photo, lightness=outside_the_heap(photo.lightness), alpha=outside_the_heap(photo.alpha))
-        kept = dataclasses.replace(kept, prediction=dataclasses.replace(kept.prediction, photo=photo))
+        regions = kept.prediction.regions
+        if regions is not None:
+            regions = dataclasses.replace(regions, labels=outside_the_heap(regions.labels), lightness=outside_the_heap(regions.lightness))
+        kept = dataclasses.replace(kept, prediction=dataclasses.replace(kept.prediction, photo=photo, regions=regions))
         with self._lock:
             self._kept.pop(key, None)
             self._kept[key] = (time.monotonic(), kept)
