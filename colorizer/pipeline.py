@@ -18,6 +18,7 @@ a new strength or stroke renders again without predicting).
 """
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,16 +150,13 @@ class Colorizer:
         return cls._with_encoder(config, decoder, choose_precision(precision))
 
     @classmethod
-    def _with_encoder(
-        cls, config, decoder, precision, info=None, source="untrained", spreading=DEFAULT_SPREADING, region_colour=DEFAULT_REGION_COLOUR,
-    ):
+    def _with_encoder(cls, config, decoder, precision, info=None, source="untrained", spreading=DEFAULT_SPREADING, region_colour=DEFAULT_REGION_COLOUR):
         encoder = build_encoder(config, frozen_inputs(config), precision)
         return cls(encoder, decoder, config, info, source, precision, spreading, region_colour)
 
     def with_region_colour(self, region_colour: RegionColour | None) -> "Colorizer":
         """This colorizer (the same model, not a copy) with another way of making colour one per thing (None: none)."""
-        settings = (self.info, self.source, self.precision, self.spreading, region_colour)
-        return Colorizer(self.encoder, self.decoder, self.config, *settings)
+        return Colorizer(self.encoder, self.decoder, self.config, self.info, self.source, self.precision, self.spreading, region_colour)
 
     @property
     def input_size(self) -> int:
@@ -166,8 +164,7 @@ class Colorizer:
 
     @property
     def trained_with_hints(self) -> bool:
-        """Whether this model's decoder reads the hint map (trained with --hints). Every model takes hints:
-        `hints.spreading.spread_hints` carries them through their regions whatever the decoder made."""
+        """Whether its decoder reads the hint map (trained with --hints); every model takes hints (`hints.spreading`)."""
         return self.config.hints
 
     def predict_ab(self, lightness_batch: np.ndarray, hint_batch: np.ndarray | None = None) -> np.ndarray:
@@ -195,11 +192,16 @@ class Colorizer:
         for start in range(0, len(images), batch_size):
             photos = [load_photo(image) for image in images[start : start + batch_size]]
             lightness, model_input = zip(*(self.processor.model_input(photo) for photo in photos))
-            ab_batch, features = self._run_model(np.stack(model_input))
+            with ThreadPoolExecutor(max_workers=1) as helper:  # the regions are found while the model runs
+                regions = helper.submit(self._find_regions, photos)
+                ab_batch, features = self._run_model(np.stack(model_input))
             ab_batch = [self.processor.unframed(ab) for ab in ab_batch]
-            regions = [find_regions(photo.lightness, self.region_colour) if self.region_colour else None for photo in photos]
-            predictions.extend(map(Prediction, photos, lightness, ab_batch, features, regions))
+            predictions.extend(map(Prediction, photos, lightness, ab_batch, features, regions.result()))
         return predictions
+
+    def _find_regions(self, photos):
+        """Each photo's regions, where its colour is made one per thing (`colour.regions`); None each without."""
+        return [find_regions(photo.lightness, self.region_colour) if self.region_colour else None for photo in photos]
 
     def _run_model(self, model_input):
         """The model's ab for a batch of its inputs, and each photo's encoder features where hints need them again.
@@ -228,10 +230,7 @@ class Colorizer:
         return self.processor.postprocess(prediction.photo, self.colour(prediction, hints), gain)
 
     def colour(self, prediction: Prediction, hints=None) -> np.ndarray:
-        """The a and b (/ AB_SCALE) that `render_pixels` lays on the photo: the model's, one per thing, with `hints` spread.
-
-        At the regions' working size, or S x S without regions.
-        """
+        """What `render_pixels` lays on the photo: the model's a and b (/ AB_SCALE), one per thing, `hints` spread (regions' size or S x S)."""
         hint_map = None if hints is None else photo_hint_map(hints, prediction.photo.size, hint_shape(self.config)[0])
         ab = self._model_ab(prediction, hint_map)
         if self.region_colour and prediction.regions is not None:
