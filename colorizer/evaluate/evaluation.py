@@ -69,9 +69,12 @@ def evaluate(colorizers, sets, sizes=("full", PAPER_SIZE), limit=None, progress=
                 truth_cf.append(colourfulness(truth))
                 truth_blotches.append(blotchiness(truth_lab, truth_lab))  # the truth's own: the floor of a believable photo
                 outputs = {GRAY_BASELINE: lab.lab_to_srgb(truth_lab[..., 0], np.zeros_like(truth_lab[..., 1:]))}
+                predictions = {}  # each colorizer predicts a photo once, whatever its rows' hint counts
                 for name, (colorizer, count) in rows_of.items():
                     hints = simulated_user_hints(truth_lab[..., 1:], count, _photo_rng(path, count)) if count else None
-                    outputs[name] = np.asarray(colorizer.colorize(truth, strength=strength, hints=hints))
+                    if id(colorizer) not in predictions:
+                        predictions[id(colorizer)] = colorizer.predict(truth)
+                    outputs[name] = np.asarray(colorizer.render(predictions[id(colorizer)], strength, hints))
                 for name, output in outputs.items():
                     rows[name].append(image_measures(truth, output, truth_lab))
                 if size == sizes[0] and index < keep:

@@ -26,7 +26,7 @@ def markdown_table(results):
                     f"| {measures['blotchiness']:.2f} |"
                 )
             truth = table[TRUTH]
-            lines += [f"| {TRUTH} | | | | {truth['cf']:.1f} | | 1 | | | | {truth.get('blotchiness', float('nan')):.2f} |", ""]
+            lines += [f"| {TRUTH} | | | | {truth['cf']:.1f} | | 1 | | | | {truth['blotchiness']:.2f} |", ""]
     return "\n".join(lines)
 
 

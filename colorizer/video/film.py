@@ -2,8 +2,9 @@
 
 Frames go through `Colorizer.predict_batch` a few at a time, each frame's colour is made one per
 thing (`Colorizer.colour`, at the model's size), `SteadyColour` carries that colour along the flow
-(so that regions found anew on every frame do not flicker), strokes given on one frame follow the film (`StrokeTrack`), and each frame is
-rendered by `Colorizer.render_pixels` and encoded; the sound is copied (`io.FilmWriter`).
+(so that regions found anew on every frame do not flicker), strokes given on one frame follow the
+film (`StrokeTrack`), and each frame is rendered by `Colorizer.render_pixels` and encoded; the
+sound is copied (`io.FilmWriter`).
 Nothing but a handful of frames is held at once.
 """
 

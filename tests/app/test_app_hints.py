@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from colorizer.colour.lab import rgb_to_lab
+from colorizer.colour.regions import GAIN
 
 from conftest import gradient_image, two_halves, write
 
@@ -44,7 +45,7 @@ def assert_painted(result, automatic, box, colour):
     target_hue, _ = hue_and_chroma(rgb_to_lab(np.array([[colour]], np.uint8))[0])
     assert abs(hue - target_hue) < 10 and chroma > 20
     light_half = slice(result.shape[1] * 6 // 10, None)
-    assert np.abs(result[:, light_half] - automatic[:, light_half]).max() < 2  # Lab units: no visible change
+    assert np.abs(result[:, light_half] - automatic[:, light_half]).max() < GAIN  # the tiny decoder's leak, under 1, shown GAIN times
 
 
 def layers_payload(folder, *layers):
