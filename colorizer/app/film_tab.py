@@ -17,13 +17,14 @@ from ..config import DEFAULT_STRENGTH
 from ..files import fit_file_name
 from ..video.formats import FILM_SUFFIX
 from .memory_release import released_when_idle
-from .paint_box import PREVIEW_SIZE, LayerStore, fit_strokes, paint_box
+from .paint_box import paint_box, picture, preview_size, scaled_hints
 from .refusals import checked_strength, painted_strokes, refusal, refusals
 from .uploads import UploadError, checked_upload
 
 MAX_PAGE_FILM_SECONDS = 60  # a hosted Space colours about five frames a second: a minute of film takes minutes
 MAX_PAGE_FILM_PIXELS = 1280 * 720
 MAX_FILM_UPLOAD_BYTES = 200 * 2**20
+FILM_PAINT_EMPTY = "Once your film is coloured, its first frame appears here, to paint on."
 FILM_HELP = (
     f"Drop a black-and-white film of up to {MAX_PAGE_FILM_SECONDS} seconds and 1280x720 (MP4, MOV, MKV, WebM or AVI). "
     "Its colour is carried along the motion from frame to frame, so it holds steady; the sound is kept. "
@@ -34,29 +35,26 @@ FILM_HELP = (
 class FilmHandler:
     """Colours an uploaded film into one of `handler`'s result folders (a `ColorizeHandler`: its model, uploads, expiry)."""
 
-    def __init__(self, handler, layer_store=None):
+    def __init__(self, handler):
         self.handler = handler
-        self.layer_store = layer_store or LayerStore()  # what the film's paint box sends ahead of a stroke
 
     def __call__(self, film, strength=DEFAULT_STRENGTH, progress=gr.Progress()):  # noqa: B008 (how Gradio passes its progress bar)
         """Returns the colour film's path; every refusal is a message for the page and a line in the log."""
         return self.colorize(film, strength, None, progress)
 
-    def with_strokes(self, film, strength, editor, progress=gr.Progress()):  # noqa: B008
-        """The film coloured again with the strokes painted on its first frame (the paint box's payload, unprocessed)."""
-        return self.colorize(film, strength, painted_strokes(editor, self.layer_store, self.handler.allowed_folders), progress)
+    def with_strokes(self, film, strength, value, progress=gr.Progress()):  # noqa: B008
+        """The film coloured again with the strokes painted on its first frame (the paint box's value, unprocessed)."""
+        return self.colorize(film, strength, value, progress)
 
     def first_frame(self, film):
-        """The paint box's picture: the film's first frame in gray, at most PREVIEW_SIZE a side (nothing if unreadable)."""
+        """The paint box's picture: the film's first frame in gray (`paint_box.picture`; nothing if unreadable)."""
         from ..video.io import FilmError, read_frames
 
         try:
             path, _ = self.checked(film)
-            preview = grayscale(next(iter(read_frames(path)))).convert("RGB")
+            return picture(grayscale(next(iter(read_frames(path)))))
         except (gr.Error, FilmError, StopIteration):
             return None
-        preview.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE))
-        return {"background": preview, "layers": [], "composite": None}
 
     def checked(self, film):
         """(path, name) of an uploaded film within the size limit, or a message for the page."""
@@ -67,8 +65,9 @@ class FilmHandler:
             raise refusal(message, f"refused a film upload ({error})") from None
 
     @released_when_idle  # both ways in (`__call__`, `with_strokes`) colorize here
-    def colorize(self, film, strength, strokes, progress):
-        """The film coloured (with `strokes` painted on its first frame, if any) into a new result folder; its path."""
+    def colorize(self, film, strength, painted, progress):
+        """The film coloured (with the strokes of the paint box's value `painted` on its first frame, if any) into a
+        new result folder; its path."""
         from ..video.io import FilmError, probe
 
         if film is None:
@@ -78,7 +77,8 @@ class FilmHandler:
         with refusals(name, {FilmError: lambda error: str(error).replace(str(path), name)}):  # no server paths shown
             info = probe(path, MAX_PAGE_FILM_SECONDS, MAX_PAGE_FILM_PIXELS)
             target = self.handler.new_result_folder() / fit_file_name(Path(name).stem + "-colour", FILM_SUFFIX)
-            hints = fit_strokes(strokes, (info.width, info.height)) if strokes is not None else None
+            strokes = painted_strokes(painted, preview_size((info.width, info.height)))
+            hints = scaled_hints(strokes, (info.width, info.height)) if strokes is not None else None
             done = [0]
 
             def advance(frames):
@@ -100,14 +100,14 @@ def film_tab(handler, strength):
         film = gr.Video(label="Your film", sources=["upload"], elem_id="film", height=360)
         coloured = gr.Video(label="In colour", interactive=False, elem_id="film-result", height=360, buttons=["download"])
     with gr.Row():
-        frame = paint_box(films.layer_store, label="Its first frame: paint colours you know", height=360, elem_id="film-paint", visible=False)
+        frame = paint_box(FILM_PAINT_EMPTY, elem_id="film-paint")
         again = gr.Button("Colour the film again with these strokes", elem_id="film-again", visible=False)
     done = film.upload(
         films, inputs=[film, strength], outputs=coloured, api_name="colorize_video", preprocess=False, concurrency_limit=1,
         concurrency_id="film",
     )
     done.success(
-        lambda film: (gr.ImageEditor(value=films.first_frame(film), visible=True), gr.Button(visible=True)),
+        lambda film: (films.first_frame(film), gr.Button(visible=True)),
         inputs=film, outputs=[frame, again], preprocess=False, api_visibility="private",
     )
     again.click(
@@ -116,6 +116,6 @@ def film_tab(handler, strength):
         api_visibility="private",
     )
     film.clear(
-        lambda: (None, gr.ImageEditor(value=None, visible=False), gr.Button(visible=False)),
+        lambda: (None, None, gr.Button(visible=False)),
         outputs=[coloured, frame, again], api_visibility="private",
     )

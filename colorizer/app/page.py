@@ -24,7 +24,7 @@ from ..model.precision import describe
 from ..pipeline import Colorizer
 from .film_tab import MAX_FILM_UPLOAD_BYTES, film_tab
 from .memory_release import limit_arenas
-from .paint_box import paint_box
+from .paint_box import paint_box, paint_status
 from .photo_handler import MAX_BATCH, ColorizeHandler
 from .uploads import MAX_UPLOAD_BYTES
 
@@ -32,7 +32,7 @@ CONCURRENCY = 2  # requests colorized at once: one per CPU core of a small machi
 MAX_FILE_BYTES = max(MAX_UPLOAD_BYTES, MAX_FILM_UPLOAD_BYTES)  # what Gradio takes in; each handler holds its kind to its own limit
 QUEUE_SIZE = 64  # requests waiting beyond this are turned away with "queue full" rather than piling up
 PANEL_HEIGHT = 440  # the photo and its result side by side, the same height
-PAINTED_HANDLE = 10  # where the slider's handle goes after a stroke, in % of the width: nearly all colour
+PREVIEW_HEIGHT = 180  # the small copy of the result under the paint box, on a phone
 EXAMPLES = resources.example_photos()
 INTRODUCTION = (
     "# Colorizer\n"
@@ -42,11 +42,11 @@ INTRODUCTION = (
     "the colour of a dress or a car is a guess: if you know it, paint a stroke of it "
     "in the *Paint colours* tab."
 )
+PAINT_EMPTY = "Once your photo is coloured, its gray version appears here, to paint on."
 PAINT_HELP = (
-    "Once your photo is coloured, its gray version appears here. Pick a colour (or your own with the picker) "
-    "and paint a short stroke inside a region whose colour you know: a dress, a car, the sky. The model "
-    "carries it to the region's edges and the result beside updates. Undo or erase a stroke to take it back; "
-    "with no strokes you get the automatic colours."
+    "Pick a colour (or your own with the picker) and paint a short stroke inside a thing whose colour you know: "
+    "a dress, a car, the sky. The colour fills that thing up to its edges and the result updates. "
+    "Undo, Clear or the eraser take strokes back; with no strokes you get the automatic colours."
 )
 STATIC = Path(__file__).parent / "static"
 PAGE_SCRIPT = (STATIC / "page.js").read_text()  # run when the page loads
@@ -121,50 +121,50 @@ def one_photo_tab(handler, strength, output_format):
                     label="Your photo (a colour photo is made black-and-white first)", type="filepath",
                     image_mode=None, sources=["upload", "clipboard"], height=PANEL_HEIGHT, elem_id="photo",
                 )
-            editor = paint_tab(handler.layer_store)
+            paint, preview = paint_tab()
         with gr.Column(scale=3, elem_id="result"):
             slider = gr.ImageSlider(
                 label="Gray | colour: drag the handle to compare", type="filepath", format="png",
                 height=PANEL_HEIGHT, max_height=PANEL_HEIGHT, buttons=["fullscreen"], elem_id="slider",
             )
             download = gr.File(label="Colour photo, full resolution", visible=False, elem_id="download")
+            status = paint_status("result")
     hints = gr.Image(label="Colour hints", type="filepath", image_mode="RGBA", visible=False, elem_id="hints")
-    painted = gr.State()  # the photo in the paint box and a fingerprint of its strokes
+    painted = gr.State()  # the photo in the paint box, its preview's size and a fingerprint of its strokes
     outputs = [slider, download]
     done = photo.change(handler, inputs=[photo, strength, output_format, hints], outputs=outputs, api_name="colorize", preprocess=False)
     done.success(show, inputs=download, outputs=download, js=bring_into_view("result"), api_visibility="private")
-    done.success(handler.start_painting, inputs=photo, outputs=[painted, editor], preprocess=False, api_visibility="private")
-    # Shown once there is a photo to paint on (a blank editor only says "select the draw tool").
-    done.success(lambda photo: gr.ImageEditor(visible=photo is not None), inputs=photo, outputs=editor, preprocess=False,
-                 api_visibility="private")
+    done.success(handler.start_painting, inputs=photo, outputs=[painted, paint], preprocess=False, api_visibility="private")
     # No broken-image icon left behind, and no earlier photo left to paint on.
     done.failure(
-        lambda: (None, None, gr.ImageEditor(value=None, visible=False), gr.File(value=None, visible=False)),
-        outputs=[photo, painted, editor, download], api_visibility="private",
+        lambda: (None, None, None, gr.File(value=None, visible=False)), outputs=[photo, painted, paint, download], api_visibility="private",
     )
-    paint = {
-        "inputs": [painted, strength, output_format, editor], "outputs": [*outputs, painted], "api_visibility": "private",
-        "preprocess": False,  # the handler reads the strokes itself, within bounds (paint_box.py)
-    }
-    painted_stroke = editor.input(handler.repaint, **paint, trigger_mode="always_last")
-    # The handle moves aside, so that a stroke anywhere shows its colour at once (it stayed in the middle).
-    # On a phone the result lies below the paint box: it is brought into view, as after an upload.
-    painted_stroke.success(
-        lambda: gr.ImageSlider(slider_position=PAINTED_HANDLE), outputs=slider, js=bring_into_view("result"), api_visibility="private"
-    )
-    editor.clear(handler.restore_paint_box, inputs=painted, outputs=editor, api_visibility="private")
-    for setting in (strength.input, output_format.input):  # the strokes stay; a typed strength counts at once, no Enter or blur needed
-        setting(handler.paint, **paint, trigger_mode="always_last")
+    # A stroke (or Undo, Clear, a strength) shows its colour at the size of the view first, then writes the download.
+    # The last change wins: those made while one is worked on are folded into one, run next.
+    # Nothing scrolls: on a phone the small result under the paint box shows the colour.
+    painting = {"inputs": [painted, strength, output_format, paint], "api_visibility": "private", "preprocess": False}
+    view = {**painting, "outputs": [slider, preview, painted, status], "trigger_mode": "always_last", "show_progress": "hidden"}
+    file = {**painting, "outputs": download, "trigger_mode": "always_last", "show_progress": "minimal"}
+    for changed, render in ((paint.input, handler.repaint), (strength.input, handler.paint)):  # a typed strength counts at once
+        shown = changed(render, **view)
+        shown.success(handler.download, **file)
+        shown.failure(None, js=f"() => window.colorizerPaintShown?.({'result'!r}, null)", api_visibility="private")
+    output_format.input(handler.download, **file)
     if EXAMPLES:  # a click fills in the photo, which runs the model in use: nothing cached
         gr.Examples(examples=[[str(path)] for path in EXAMPLES], inputs=photo)
 
 
-def paint_tab(layer_store):
-    """The gray photo to paint strokes of colour on (brush, colour picker, eraser, undo), in a tab beside the photo."""
+def paint_tab():
+    """The gray photo to paint strokes of colour on (palette, colour picker, brush size, eraser, undo, clear), in a
+    tab beside the photo, and a small copy of the result under it (shown on a phone, where the result is far below)."""
     with gr.Tab("Paint colours", elem_id="paint-tab"):
-        editor = paint_box(layer_store, label="Paint colours you know", height=PANEL_HEIGHT, elem_id="paint", visible=False)
+        paint = paint_box(PAINT_EMPTY, result="result", elem_id="paint")
+        preview = gr.Image(
+            label="Colour", type="filepath", interactive=False, height=PREVIEW_HEIGHT, elem_id="paint-preview",
+            buttons=[], show_label=False,
+        )
         gr.Markdown(PAINT_HELP, elem_id="paint-help")
-    return editor
+    return paint, preview
 
 
 def album_tab(handler, strength, output_format):

@@ -5,6 +5,7 @@ colour files out, strokes rendered again without the model; every refusal a mess
 """
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -18,20 +19,25 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
+from PIL import Image
 
 from .. import resources
-from ..colour.images import ImageError, image_size, load_photo
+from ..colour.images import ImageError, Photo, image_size, load_photo
 from ..colour.outputs import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, save_png
 from ..colour.processor import grayscale
+from ..colour.resize import resize_channel
 from ..config import DEFAULT_STRENGTH
 from ..files import free_name
+from ..pipeline import Prediction
 from .memory_release import released_when_idle
-from .paint_box import PREVIEW_SIZE, LayerStore, fit_strokes
+from .paint_box import picture, preview_size, scaled_hints
 from .pixel_budget import RENDER_SHARE, BudgetExceeded, RequestBudget, SessionBudgets
 from .prediction_store import Kept, PredictionStore
 from .refusals import checked_format, checked_strength, painted_strokes, refusal, refusals
 from .uploads import UploadError, read_upload
 
+PAINTED_HANDLE = 10  # where the slider's handle goes after a stroke, in % of the width: nearly all colour
+VIEW_QUALITY = 90  # JPEG quality of the colour shown after a stroke (the download is the full-resolution file)
 MAX_BATCH = 50  # photos in one request of the album tab; each is still held to the limits above
 RESULT_LIFETIME_S = 600  # our results are deleted after this; Gradio keeps its own copies for an hour
 
@@ -39,10 +45,9 @@ RESULT_LIFETIME_S = 600  # our results are deleted after this; Gradio keeps its 
 class ColorizeHandler:
     """The page's work: one photo (`/colorize`) or several (`/colorize_batch`) in, gray and colour files out."""
 
-    def __init__(self, colorizer, allowed_folders=None, layer_store=None):
+    def __init__(self, colorizer, allowed_folders=None):
         self.colorizer = colorizer
         self.allowed_folders = allowed_folders or allowed_upload_folders()
-        self.layer_store = layer_store or LayerStore()  # what the page's paint box sends ahead of a stroke
         self.sessions = SessionBudgets()
         self.kept = PredictionStore()  # the photos being worked on: strokes, strength and format render them again
         self.results = Path(tempfile.mkdtemp(prefix="colorizer-app-"))
@@ -54,7 +59,7 @@ class ColorizeHandler:
         """One photo: returns (gray, colour) for the slider and the colour file to download.
 
         `hints`: an uploaded RGBA image the size of the photo (the API),
-        or the page's strokes as an RGBA array of any size with the photo's shape.
+        or the page's strokes as an RGBA array the size of the paint box's picture.
         """
         if photo is None:  # the user cleared the photo
             return None, None
@@ -65,28 +70,49 @@ class ColorizeHandler:
         gray, colour = self.colorize_upload(photo, strength, output_format, folder, hints, session_of(request), keep=True)
         return (gray, colour), colour
 
-    def paint(self, painting, strength, output_format, editor, request: gr.Request = None):
-        """The photo `start_painting` remembered, coloured with the strokes painted on it; returns the
-        slider, the download and what was painted (the paint box's state).
+    def paint(self, painting, strength, output_format, value, request: gr.Request = None):
+        """The photo `start_painting` remembered, coloured with the strokes painted on it, at the size of the view:
+        returns the slider, the small result beside the paint box, what was painted (the paint box's state), and
+        the version of the strokes shown (for `paint_box.paint_status`). `download` writes the full-resolution file.
 
-        `editor` is the paint box's payload as sent (`preprocess=False`): only its layers are read.
+        `value` is the paint box's value as sent (`preprocess=False`): strokes, read within `paint_box.read_strokes`' bounds.
         """
-        strokes = painted_strokes(editor, self.layer_store, self.allowed_folders)
-        return self._colorize_painting(painting, strength, output_format, strokes, fingerprint(strokes), request)
-
-    def repaint(self, painting, strength, output_format, editor, request: gr.Request = None):
-        """`paint` after the paint box changed, unless its strokes did not (it reports loading a new photo, too)."""
-        strokes = painted_strokes(editor, self.layer_store, self.allowed_folders)
-        digest = fingerprint(strokes)
-        if painting and digest == painting["strokes"]:
-            return gr.skip(), gr.skip(), painting
-        return self._colorize_painting(painting, strength, output_format, strokes, digest, request)
-
-    def _colorize_painting(self, painting, strength, output_format, strokes, digest, request=None):
         if not painting:
-            return None, None, painting
-        result, download = self(painting["photo"], strength, output_format, strokes, request)
-        return result, download, {**painting, "strokes": digest}
+            return gr.skip(), gr.skip(), painting, None
+        strokes = painted_strokes(value, painting["size"])
+        return self._paint_view(painting, strength, strokes, fingerprint(strokes), stroke_version(value), request)
+
+    def repaint(self, painting, strength, output_format, value, request: gr.Request = None):
+        """`paint` after the paint box changed, unless its strokes did not (an Undo of nothing, a stroke erased at once)."""
+        if not painting:
+            return gr.skip(), gr.skip(), painting, None
+        strokes = painted_strokes(value, painting["size"])
+        digest = fingerprint(strokes)
+        if digest == painting["strokes"]:
+            return gr.skip(), gr.skip(), painting, stroke_version(value)
+        return self._paint_view(painting, strength, strokes, digest, stroke_version(value), request)
+
+    @released_when_idle
+    def _paint_view(self, painting, strength, strokes, digest, version, request):
+        strength = checked_strength(strength)
+        session = session_of(request)
+        kept = self.kept_prediction(painting["photo"], session)
+        with photo_refusals(kept.name):
+            self._charge(round(kept.view.photo.lightness.size * RENDER_SHARE), session, None)
+            pixels = self.colorizer.render_pixels(kept.view, strength, hints=strokes)
+            colour = save_view(pixels, free_path(self.new_result_folder(), Path(kept.name).stem or "photo", "-colour-view"))
+        slider = gr.ImageSlider(value=(kept.gray, colour), slider_position=PAINTED_HANDLE)
+        return slider, colour, {**painting, "strokes": digest}, version
+
+    def download(self, painting, strength, output_format, value, request: gr.Request = None):
+        """The full-resolution colour file of the photo being painted, with the paint box's strokes: the download."""
+        if not painting:
+            return gr.skip()
+        strength, output_format = checked_strength(strength), checked_format(output_format)
+        strokes = painted_strokes(value, painting["size"])
+        folder = self.new_result_folder()
+        _, colour = self.colorize_upload(painting["photo"], strength, output_format, folder, strokes, session_of(request), keep=True)
+        return colour
 
     @released_when_idle
     def start_painting(self, photo, request: gr.Request = None):
@@ -98,15 +124,10 @@ class ColorizeHandler:
             return None, None
         kept = self.kept.get((session_of(request), upload_path(photo)))
         try:
-            preview = grayscale(kept.prediction.photo if kept else load_photo(self.read(photo))).convert("RGB")
+            gray = grayscale(kept.prediction.photo if kept else load_photo(self.read(photo)))
         except ImageError:
             return None, None
-        preview.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE))
-        return {"photo": photo, "strokes": None}, {"background": preview, "layers": [], "composite": None}
-
-    def restore_paint_box(self, painting, request: gr.Request = None):
-        """The paint box's bin clears the gray photo too: put it back, without strokes."""
-        return self.start_painting(painting["photo"] if painting else None, request)[1]
+        return {"photo": photo, "strokes": None, "size": preview_size(gray.size)}, picture(gray)
 
     @released_when_idle
     def batch(
@@ -151,24 +172,37 @@ class ColorizeHandler:
         The photo is decoded and the model run once (`Colorizer.predict`); with `keep`, the prediction
         is kept for the session, and the next call for the same upload only renders it again (a
         stroke, a strength, a format). Pixels, read from the header, count against the request's
-        `budget` and the `session`'s (a render a share of them). Every refusal is a message
-        for the page and one line in the server's log (`refusals.py`).
+        `budget` and the `session`'s (a render a share of them). `hints`: as `Colorizer.render` takes
+        them, or strokes painted on the preview (an RGBA array of `paint_box.preview_size`). Every
+        refusal is a message for the page and one line in the server's log (`refusals.py`).
         """
-        key = (session, upload_path(upload)) if keep and upload_path(upload) else None
-        kept = self.kept.get(key) if key else None
+        kept = self.kept_prediction(upload, session, budget, charge_render=True) if keep else None
         if kept is None:
             kept = self._predict_upload(self.read(upload), folder, session, budget)
-            if key:
-                self.kept.put(key, kept)
-        else:
-            with photo_refusals(kept.name):
-                self._charge(round(kept.prediction.photo.lightness.size * RENDER_SHARE), session, budget)
         with photo_refusals(kept.name):
             if isinstance(hints, np.ndarray):
-                hints = fit_strokes(hints, kept.prediction.photo.size)
+                hints = scaled_hints(hints, kept.prediction.photo.size)
             colour_path = free_path(folder, Path(kept.name).stem or "photo", "-colour" + OUTPUT_FORMATS[output_format])
             colour = self.colorizer.render_to_file(kept.prediction, colour_path, strength, output_format, hints=hints)
         return kept.gray, str(colour)
+
+    def kept_prediction(self, upload, session, budget=None, charge_render=False) -> Kept | None:
+        """The session's kept prediction of `upload`, predicted (and kept) now if it is not kept any more.
+
+        Predicting counts the photo's pixels; with `charge_render`, a kept one counts a render's share.
+        Returns None for an upload that names no path (it cannot be kept).
+        """
+        key = (session, upload_path(upload)) if upload_path(upload) else None
+        if key is None:
+            return None
+        kept = self.kept.get(key)
+        if kept is None:
+            kept = self._predict_upload(self.read(upload), self.new_result_folder(), session, budget)
+            self.kept.put(key, kept)
+        elif charge_render:
+            with photo_refusals(kept.name):
+                self._charge(round(kept.prediction.photo.lightness.size * RENDER_SHARE), session, budget)
+        return kept
 
     def _predict_upload(self, stream, folder, session, budget):
         """The model's prediction for an uploaded photo and its gray version, written into `folder`."""
@@ -177,7 +211,7 @@ class ColorizeHandler:
             self._charge(width * height, session, budget)
             prediction = self.colorizer.predict(stream)
             gray = save_png(grayscale(prediction.photo), free_path(folder, Path(stream.name).stem or "photo", "-gray.png"))
-        return Kept(prediction, str(gray), stream.name)
+        return Kept(prediction, str(gray), stream.name, view_of(prediction))
 
     def _charge(self, pixels, session, budget):
         if budget is not None:
@@ -227,6 +261,33 @@ def session_of(request):
 def free_path(folder, stem, suffix):
     """`folder/stem+suffix`, or "stem (2)+suffix"... when two uploads share a name."""
     return free_name(folder, stem, suffix, taken=Path.exists)
+
+
+def view_of(prediction: Prediction) -> Prediction:
+    """`prediction` with its photo at `paint_box.preview_size`, 8 bits, without metadata: what a stroke renders first."""
+    photo = prediction.photo
+    size = preview_size(photo.size)
+    alpha = photo.alpha
+    if alpha is not None and size != photo.size:
+        alpha = np.asarray(Image.fromarray(alpha).resize(size, Image.BILINEAR))
+    return dataclasses.replace(prediction, photo=Photo(resize_channel(photo.lightness, size), alpha))
+
+
+def save_view(pixels, stem_path):
+    """The colour at the size of the view, for the page only: JPEG (fast to write and to show), PNG with transparency."""
+    if pixels.shape[2] == 4:
+        path = stem_path.with_name(stem_path.name + ".png")
+        Image.fromarray(pixels).save(path, compress_level=1)
+    else:
+        path = stem_path.with_name(stem_path.name + ".jpg")
+        Image.fromarray(pixels).save(path, quality=VIEW_QUALITY)
+    return str(path)
+
+
+def stroke_version(value):
+    """The version number the paint box gave its strokes (0 if none), echoed to it once they are shown."""
+    version = value.get("version") if isinstance(value, dict) else None
+    return version if isinstance(version, int) and not isinstance(version, bool) else 0
 
 
 def fingerprint(strokes):

@@ -24,11 +24,13 @@ KEPT_S = 300  # a photo is forgotten this long after it was coloured (its gray f
 
 @dataclass(frozen=True)
 class Kept:
-    """A prediction with what the page made of it once: the gray file and the name the photo came with."""
+    """A prediction with what the page made of it once: the gray file, the name the photo came with, and the
+    prediction at the size of the view (`photo_handler.view_of`), which strokes render first."""
 
     prediction: Prediction
     gray: str
     name: str
+    view: Prediction
 
 
 class PredictionStore:
@@ -47,14 +49,11 @@ class PredictionStore:
             return self._kept[key][1]
 
     def put(self, key, kept: Kept):
-        photo = kept.prediction.photo
-        if photo.lightness.size > MAX_KEPT_PIXELS:
+        if kept.prediction.photo.lightness.size > MAX_KEPT_PIXELS:
             return
-        photo = dataclasses.replace(photo, lightness=outside_the_heap(photo.lightness), alpha=outside_the_heap(photo.alpha))
-        regions = kept.prediction.regions
-        if regions is not None:
-            regions = dataclasses.replace(regions, labels=outside_the_heap(regions.labels), lightness=outside_the_heap(regions.lightness))
-        kept = dataclasses.replace(kept, prediction=dataclasses.replace(kept.prediction, photo=photo, regions=regions))
+        prediction = kept_apart(kept.prediction)
+        view = dataclasses.replace(kept_apart(dataclasses.replace(kept.view, regions=None)), regions=prediction.regions)  # one copy of the regions
+        kept = dataclasses.replace(kept, prediction=prediction, view=view)
         with self._lock:
             self._kept.pop(key, None)
             self._kept[key] = (time.monotonic(), kept)
@@ -71,6 +70,16 @@ class PredictionStore:
         deadline = time.monotonic() - KEPT_S
         for key in [key for key, (stored, _) in self._kept.items() if stored < deadline]:
             del self._kept[key]
+
+
+def kept_apart(prediction: Prediction) -> Prediction:
+    """`prediction` with its photo's arrays and its regions `outside_the_heap`."""
+    photo = prediction.photo
+    photo = dataclasses.replace(photo, lightness=outside_the_heap(photo.lightness), alpha=outside_the_heap(photo.alpha))
+    regions = prediction.regions
+    if regions is not None:
+        regions = dataclasses.replace(regions, labels=outside_the_heap(regions.labels), lightness=outside_the_heap(regions.lightness))
+    return dataclasses.replace(prediction, photo=photo, regions=regions)
 
 
 def outside_the_heap(array):

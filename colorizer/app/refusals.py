@@ -13,7 +13,7 @@ import gradio as gr
 from ..colour.images import ImageError
 from ..colour.outputs import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS
 from ..config import check_strength
-from .paint_box import merge_layers, read_layers
+from .paint_box import read_strokes
 
 
 def refusal(message: str, log_line: str | None = None) -> gr.Error:
@@ -39,12 +39,12 @@ def checked_format(output_format) -> str:
     return output_format
 
 
-def painted_strokes(editor, layer_store, allowed_folders):
-    """The strokes of a paint box's payload (an RGBA array, or None), read within `paint_box.read_layers`' bounds."""
+def painted_strokes(value, size):
+    """The strokes of a paint box's value drawn at `size` (an RGBA array, or None), read within `paint_box.read_strokes`' bounds."""
     try:
-        return merge_layers(read_layers(editor, layer_store, allowed_folders))
+        return read_strokes(value, size)
     except ImageError as error:
-        raise refusal(f"The paint box could not be read: {error}", f"refused a paint box's layers: {error}") from None
+        raise refusal(f"The paint box could not be read: {error}", f"refused a paint box's strokes: {error}") from None
 
 
 @contextlib.contextmanager

@@ -3,7 +3,6 @@
 import base64
 import io
 import itertools
-import re
 import socket
 import sys
 import time
@@ -348,9 +347,10 @@ def test_browser_a_stroke_of_colour_recolours_its_region_and_little_else(shipped
     page.goto(url)
     page.get_by_role("tab", name="Paint colours").click()
     page.get_by_text("Once your photo is coloured").first.wait_for(timeout=10_000)
-    assert not page.locator("#paint").is_visible()  # no blank editor before there is a photo
+    assert not page.locator("#paint img.paint-photo").is_visible()  # nothing to paint on before there is a photo
     link = colour_the_coffee_example(page)
-    page.locator("#paint").wait_for(state="visible", timeout=10_000)
+    page.locator("#paint img.paint-photo").wait_for(timeout=10_000)
+    assert not page.get_by_text("Once your photo is coloured").first.is_visible()
     automatic_href = link.get_attribute("href")
     automatic = rgb_to_lab(np.asarray(Image.open(fetch(automatic_href, tmp_path / "automatic.png")).convert("RGB")))
 
@@ -364,6 +364,7 @@ def test_browser_a_stroke_of_colour_recolours_its_region_and_little_else(shipped
         timeout=10_000,
     )
     page.wait_for_timeout(1000)
+    assert not page.locator("#paint-preview").is_visible()  # the small copy of the result is for phones
     page.screenshot(path=str(ROOT / "results" / "app_hints_desktop.png"))
     hinted = rgb_to_lab(np.asarray(Image.open(fetch(link.get_attribute("href"), tmp_path / "hinted.png")).convert("RGB")))
 
@@ -385,7 +386,7 @@ def test_browser_a_stroke_of_colour_recolours_its_region_and_little_else(shipped
     assert np.abs(undone - automatic).max() < 0.5
     paint_stroke(page, "#paint", SAUCER_STROKE, photo_size=(600, 400))
     href, _ = next_result(href)
-    page.locator("#paint button[aria-label='Clear canvas']").click()  # the bin: no strokes, the gray photo stays
+    page.locator("#paint button[aria-label='Clear']").click()  # no strokes; the gray photo stays
     href, cleared = next_result(href)
     assert np.abs(cleared - automatic).max() < 0.5
     page.wait_for_timeout(1000)
@@ -396,22 +397,53 @@ def test_browser_a_stroke_of_colour_recolours_its_region_and_little_else(shipped
 
 @pytest.mark.slow
 @needs_chromium
-def test_browser_a_colour_picked_from_the_palette_closes_it_and_paints(shipped_app, tmp_path):
-    """Gradio's palette stayed open over the photo after a pick (and Escape did nothing); strokes under it did nothing."""
+def test_browser_a_colour_picked_from_the_palette_or_the_picker_paints_in_it(shipped_app, tmp_path):
     page, link, automatic_href = coffee_to_paint(shipped_app, "desktop")
-    swatches = page.locator("#paint button.color:not(.colorpicker)")
-    page.locator("#paint button[aria-label='Color']").click()
-    swatches.first.wait_for(timeout=10_000)
-    page.keyboard.press("Escape")
-    swatches.first.wait_for(state="detached", timeout=5_000)  # Escape closes it
-    page.locator("#paint button[aria-label='Color']").click()
-    swatches.nth(PALETTE.index("#2e86c1")).click()  # blue
-    swatches.first.wait_for(state="detached", timeout=5_000)  # and so does a pick
+    page.locator(f"#paint button[aria-label='Colour {PALETTE[4]}']").click()  # blue
     paint_stroke(page, "#paint", SAUCER_STROKE, photo_size=(600, 400))
     wait_for_new_download(page, automatic_href)
-    hinted = rgb_to_lab(np.asarray(Image.open(fetch(link.get_attribute("href"), tmp_path / "blue.png")).convert("RGB")))
+    blue_href = link.get_attribute("href")
+    hinted = rgb_to_lab(np.asarray(Image.open(fetch(blue_href, tmp_path / "blue.png")).convert("RGB")))
     a, b = hinted[stroke_mask((400, 600), SAUCER_STROKE, width=6)][:, 1:].mean(axis=0)
     assert b < -10 and abs(a) < 25  # blue where the stroke is
+    page.locator("#paint button[aria-label='Undo']").click()
+    wait_for_new_download(page, blue_href)
+    undone_href = link.get_attribute("href")
+    page.locator("#paint input.paint-picker").fill("#1e8c28")  # a green of one's own
+    paint_stroke(page, "#paint", SAUCER_STROKE, photo_size=(600, 400))
+    wait_for_new_download(page, undone_href)
+    hinted = rgb_to_lab(np.asarray(Image.open(fetch(link.get_attribute("href"), tmp_path / "green.png")).convert("RGB")))
+    a, b = hinted[stroke_mask((400, 600), SAUCER_STROKE, width=6)][:, 1:].mean(axis=0)
+    assert a < -10 and b > 5  # green
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_browser_strokes_painted_quickly_the_last_one_wins_and_a_busy_sign_shows_meanwhile(shipped_app, tmp_path):
+    """Three strokes, one after the other without waiting: red, blue over it, then green over both. The busy sign
+    shows from the first mouse-up until the last stroke's colour is shown; the result, then the download, is green."""
+    page, link, automatic_href = coffee_to_paint(shipped_app, "desktop")
+    busy = "() => document.getElementById('result').classList.contains('painting')"
+    paint_stroke(page, "#paint", SAUCER_STROKE, photo_size=(600, 400))  # red: the brush's first colour
+    assert page.evaluate(busy)  # at once, before the server answers
+    for colour in (PALETTE[4], PALETTE[3]):  # blue, green
+        page.locator(f"#paint button[aria-label='Colour {colour}']").click()
+        paint_stroke(page, "#paint", SAUCER_STROKE, photo_size=(600, 400), settle=False)
+    page.wait_for_function(f"() => !({busy})()", timeout=30_000)
+    on_stroke = stroke_mask((400, 600), SAUCER_STROKE, width=6)
+    shown = page.eval_on_selector_all("#slider img", "images => images.map(img => img.src)")[-1]
+    view = rgb_to_lab(np.asarray(Image.open(fetch(shown, tmp_path / "view.jpg")).convert("RGB")))
+    a, b = view[on_stroke][:, 1:].mean(axis=0)
+    assert a < -10, (a, b)  # green: the last stroke's colour is what the result shows
+    for _ in range(60):  # the download follows, written at full resolution after the view
+        href = link.get_attribute("href")
+        if href != automatic_href:
+            download = rgb_to_lab(np.asarray(Image.open(fetch(href, tmp_path / "download.png")).convert("RGB")))
+            if download[on_stroke][:, 1].mean() < -10:
+                break
+        page.wait_for_timeout(500)
+    else:
+        raise AssertionError("the download never showed the last stroke's colour")
 
 
 def coffee_to_paint(shipped_app, device):
@@ -423,6 +455,7 @@ def coffee_to_paint(shipped_app, device):
     link = colour_the_coffee_example(page)
     automatic_href = link.get_attribute("href")
     page.get_by_role("tab", name="Paint colours").click()
+    page.locator("#paint img.paint-photo").wait_for(timeout=30_000)
     return page, link, automatic_href
 
 
@@ -453,24 +486,21 @@ def stroke_mask(shape, points, width):
     return near
 
 
-def paint_stroke(page, selector, points, photo_size):
+def paint_stroke(page, selector, points, photo_size, settle=True):
     """Drag the mouse through `points` (the photo's pixels) on the paint box, as a user painting does.
 
-    The editor shows the photo centred in its canvas at the zoom it prints (e.g. "118%").
+    The paint box shows the whole photo, its strokes' canvas exactly over it. `settle`: first wait until the
+    paint box stands still in view (False: paint at once, where it is).
     """
-    canvas = page.locator(f"{selector} canvas").first
-    zoom_text = page.locator(selector).get_by_text(re.compile(r"^\d+%$")).first
-    zoom = None
-    for _ in range(20):  # a smooth scroll to the result (on a phone, after colouring) may still be moving the page,
-        canvas.scroll_into_view_if_needed()  # and the photo may still be arriving (the zoom changes when it is fitted)
-        page.wait_for_timeout(500)
-        box = canvas.bounding_box()
-        zoom, previous_zoom = float(zoom_text.inner_text().rstrip("%")) / 100, zoom
-        if box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"] and zoom == previous_zoom:
+    canvas = page.locator(f"{selector} canvas.paint-strokes")
+    box = canvas.bounding_box()
+    for _ in range(20 if settle else 0):  # a smooth scroll may still be moving the page, and the photo may still be arriving
+        canvas.scroll_into_view_if_needed()
+        page.wait_for_timeout(200)
+        box, previous = canvas.bounding_box(), box
+        if box and box["width"] > 0 and box == previous and 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"]:
             break
-    left = box["x"] + (box["width"] - photo_size[0] * zoom) / 2
-    top = box["y"] + (box["height"] - photo_size[1] * zoom) / 2
-    screen = [(left + x * zoom, top + y * zoom) for x, y in points]
+    screen = [(box["x"] + x * box["width"] / photo_size[0], box["y"] + y * box["height"] / photo_size[1]) for x, y in points]
     page.mouse.move(*screen[0])
     page.mouse.down()
     for point in screen[1:]:

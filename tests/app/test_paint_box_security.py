@@ -1,14 +1,16 @@
-"""Hostile requests to the paint box, through Gradio's plain HTTP API: what it decodes and keeps is bounded."""
+"""Hostile requests to the paint box, through Gradio's plain HTTP API: what it draws and keeps is bounded.
+
+The paint box sends strokes as points (`paint_box.py`); nothing is uploaded for it and nothing is kept per
+painting, so what is left to bound is the strokes' drawing (counts, radius, coordinates) and what a value
+may name (nothing: a file path or an upload is not strokes).
+"""
 
 import json
-import os
+import time
 import urllib.request
 import uuid
 
-import httpx
-import numpy as np
 import pytest
-from PIL import Image
 
 from conftest import gradient_image, write
 
@@ -17,7 +19,6 @@ gradio = pytest.importorskip("gradio")
 from colorizer.app import page as app_page
 from colorizer.app import paint_box
 from colorizer.app.loadtest import PeakMemory, free_port, upload
-from colorizer.app.photo_handler import allowed_upload_folders
 
 
 @pytest.fixture(scope="module")
@@ -32,19 +33,22 @@ def served(tiny_colorizer):
 
 def the_paint_box(demo):
     """The photo's paint box (the Film tab has one of its own, built by the same `paint_box`)."""
-    [box] = [block for block in demo.blocks.values() if isinstance(block, gradio.ImageEditor) and block.elem_id == "paint"]
+    [box] = [block for block in demo.blocks.values() if getattr(block, "elem_id", None) == "paint"]
     return box
 
 
-def call_paint_event(url, demo, editor_payload, timeout=120):
+def call_paint_event(url, demo, painting, value, timeout=120):
     """Run the paint box's own event (the page's stroke handler) through /gradio_api/queue/join, as a script can
-    without the page; returns the final SSE message."""
+    without the page, with `painting` as the page's state; returns the final SSE message."""
     box = the_paint_box(demo)
     [dependency] = [
         index for index, fn in demo.fns.items() if any(target[0] == box._id and target[1] == "input" for target in fn.targets)
     ]
     session = uuid.uuid4().hex
-    body = {"data": [None, 1.0, "png", editor_payload], "fn_index": dependency, "session_hash": session, "trigger_id": box._id}
+    state_id = demo.fns[dependency].inputs[0]._id
+    body = {"data": [None, 1.0, "png", value], "fn_index": dependency, "session_hash": session, "trigger_id": box._id}
+    if painting is not None:  # the state a session holds (set by the page after a photo is coloured)
+        demo.state_holder[session][state_id] = painting
     request = urllib.request.Request(f"{url}gradio_api/queue/join", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
     urllib.request.urlopen(request, timeout=30).read()
     with urllib.request.urlopen(f"{url}gradio_api/queue/data?session_hash={session}", timeout=timeout) as stream:
@@ -56,68 +60,57 @@ def call_paint_event(url, demo, editor_payload, timeout=120):
     raise AssertionError("the event never completed")
 
 
-def test_a_huge_layer_named_four_times_is_refused_before_it_is_decoded(served, tmp_path):
-    """One 13000x13000 layer cost +2.4 GB, named four times +4.1 GB, when Gradio decoded the editor's files."""
+@pytest.fixture(scope="module")
+def painting(served, tmp_path_factory):
+    """A photo the page has coloured, as the paint box's state holds it."""
+    url, _ = served
+    photo = upload(url, write(tmp_path_factory.mktemp("painting") / "photo.png", gradient_image(64, 48)))
+    return {"photo": photo, "strokes": None, "size": (64, 48)}
+
+
+def strokes(*strokes, size=(64, 48)):
+    return {"width": size[0], "height": size[1], "version": 1, "strokes": list(strokes)}
+
+
+def test_a_painting_as_large_as_allowed_is_drawn_quickly_in_bounded_memory(served, painting):
+    """The most strokes and points a value may hold, at the widest brush, across the whole picture."""
     url, demo = served
-    huge = tmp_path / "huge.png"
-    Image.new("1", (13000, 13000)).save(huge)  # 169 MP, a few hundred KB of PNG
-    layer = upload(url, huge)
+    line = [0, 0, 63, 47] * (paint_box.MAX_POINTS // paint_box.MAX_STROKES // 2)
+    value = strokes(*[{"colour": "#ff0000", "radius": paint_box.MAX_BRUSH, "points": line}] * paint_box.MAX_STROKES)
+    start = time.perf_counter()
     with PeakMemory() as memory:
-        message = call_paint_event(url, demo, {"background": None, "layers": [layer] * 4, "composite": None})
-    assert not message["success"]
-    assert memory.extra_mb < 150, memory.extra_mb
-    with PeakMemory() as memory:
-        message = call_paint_event(url, demo, {"background": layer, "layers": [layer], "composite": layer})
-    assert not message["success"] and "megapixels" in json.dumps(message)  # the background and composite are never read
-    assert memory.extra_mb < 150, memory.extra_mb
+        message = call_paint_event(url, demo, painting, value)
+    assert message["success"], message
+    assert time.perf_counter() - start < 30 and memory.extra_mb < 150, memory.extra_mb
 
 
-def test_the_paint_box_takes_few_layers_each_named_once(served, tmp_path):
+@pytest.mark.parametrize(("value", "words"), [
+    (strokes(*[{"colour": "#ff0000", "radius": 1, "points": [1, 2]}] * (paint_box.MAX_STROKES + 1)), "at most"),
+    (strokes({"colour": "#ff0000", "radius": 1, "points": [1, 2] * (paint_box.MAX_POINTS + 1)}), "points"),
+    (strokes({"colour": "#ff0000", "radius": 10**9, "points": [1, 2]}), "radius"),
+    (strokes({"colour": "#ff0000", "radius": 4, "points": [10**30, 2]}), "points"),
+    (strokes({"colour": "#ff0000", "radius": 4, "points": [1, 2]}, size=(100_000, 100_000)), "another picture"),
+])
+def test_too_much_or_too_far_is_refused_at_once(served, painting, value, words):
     url, demo = served
-    small = upload(url, write(tmp_path / "stroke.png", np.zeros((20, 20, 4), np.uint8)))
-    repeated = call_paint_event(url, demo, {"layers": [small, small]})
-    assert not repeated["success"] and "named twice" in json.dumps(repeated)
-    many = [upload(url, write(tmp_path / f"stroke{i}.png", np.zeros((20, 20, 4), np.uint8))) for i in range(paint_box.MAX_LAYERS + 1)]
-    too_many = call_paint_event(url, demo, {"layers": many})
-    assert not too_many["success"] and f"at most {paint_box.MAX_LAYERS} layers" in json.dumps(too_many)
-    fine = call_paint_event(url, demo, {"layers": many[:2]})
-    assert fine["success"], fine
+    start = time.perf_counter()
+    with PeakMemory() as memory:
+        message = call_paint_event(url, demo, painting, value)
+    assert not message["success"] and words in json.dumps(message), message
+    assert time.perf_counter() - start < 10 and memory.extra_mb < 100, memory.extra_mb
 
 
-def test_a_server_file_or_a_fifo_named_as_a_layer_is_never_read(served, tmp_path):
+def test_a_server_file_named_as_strokes_or_as_the_photo_is_never_read(served, painting, tmp_path):
     url, demo = served
     secret = write(tmp_path / "secret.png", gradient_image(20, 20))
-    message = call_paint_event(url, demo, {"layers": [{"path": str(secret), "meta": {"_type": "gradio.FileData"}}]})
+    named = {"path": str(secret), "meta": {"_type": "gradio.FileData"}}
+    message = call_paint_event(url, demo, painting, named)
     assert not message["success"] and "secret" not in json.dumps(message)
-    fifo = allowed_upload_folders()[0] / f"fifo-{uuid.uuid4().hex}.png"
-    fifo.parent.mkdir(parents=True, exist_ok=True)
-    os.mkfifo(fifo)
-    try:
-        message = call_paint_event(url, demo, {"layers": [{"path": str(fifo), "meta": {"_type": "gradio.FileData"}}]}, timeout=30)
-        assert not message["success"]  # answered at once: a FIFO is not opened
-    finally:
-        fifo.unlink()
+    message = call_paint_event(url, demo, {**painting, "photo": named}, strokes({"colour": "#ff0000", "radius": 4, "points": [1, 2]}))
+    assert not message["success"] and "secret" not in json.dumps(message) and "Please upload a photo" in json.dumps(message)
 
 
-def send_blob(url, demo, painting, index, blob, kind="layer"):
-    box = the_paint_box(demo)
-    fields = {"type": kind, "index": str(index), "id": painting, "component_id": str(box._id), "session_hash": "s", "fn_name": "accept_blobs"}
-    return httpx.post(f"{url}gradio_api/component_server/", data=fields, files={"file": ("layer.png", blob)}, timeout=30)
-
-
-def test_accept_blobs_keeps_little_and_not_for_long(served, monkeypatch):
-    """A large index grew a list in place (+153 MB), and every new id kept its file for ever (60 x 4 MB: +242 MB)."""
-    url, demo = served
-    box = the_paint_box(demo)
-    with PeakMemory() as memory:
-        assert send_blob(url, demo, "big-index", 20_000_000, b"x" * 100).status_code == 200
-    assert "big-index" not in box.layer_store._layers and memory.extra_mb < 50
-    four_mb = bytes(4 * 2**20)
-    for number in range(paint_box.MAX_PAINTINGS + 10):
-        send_blob(url, demo, f"painting-{number}", 0, four_mb)
-    send_blob(url, demo, "background", 0, four_mb, kind="background")  # never read: never kept
-    assert len(box.layer_store._layers) <= paint_box.MAX_PAINTINGS and "background" not in box.layer_store._layers
-    send_blob(url, demo, "too-big", 0, bytes(paint_box.MAX_LAYER_BYTES + 1))
-    assert "too-big" not in box.layer_store._layers
-    monkeypatch.setattr(paint_box, "BLOB_LIFETIME_S", 0)
-    assert box.layer_store.take_layers("painting-unknown") == [] and len(box.layer_store._layers) == 0  # expired ones go at the next use
+def test_nothing_is_kept_per_painting():
+    """The paint box before kept every layer the page sent (Gradio's accept_blobs); it has no such route or store now."""
+    box = paint_box.paint_box("")
+    assert not hasattr(box, "accept_blobs") and not box.server_fns

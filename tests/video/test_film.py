@@ -142,12 +142,10 @@ def test_strokes_painted_on_the_pages_first_frame_follow_the_film(tmp_path):
     frames, corners = moving_square(21, width=256, height=144, side=48, step=(5.0, 2.0))
     film = write_film(tmp_path / "uploads" / "reel.mp4", frames)
     films = film_tab.FilmHandler(ColorizeHandler(colorizer, allowed_folders=[(tmp_path / "uploads").resolve()]))
-    preview = films.first_frame({"path": str(film)})["background"]
-    assert preview.size == (256, 144) and preview.mode == "RGB"
-    strokes = np.zeros((144, 256, 4), np.uint8)
-    strokes[26:42, 26:42] = (200, 30, 30, 255)  # painted on the square in the first frame
-    layer = write(tmp_path / "uploads" / "layer.png", strokes)
-    coloured = films.with_strokes({"path": str(film)}, 1.0, {"layers": [{"path": str(layer)}]})
+    picture = films.first_frame({"path": str(film)})
+    assert (picture["width"], picture["height"]) == (256, 144) and picture["background"].startswith("data:image/jpeg")
+    stroke = {"colour": "#c81e1e", "radius": 4, "points": [30, 30, 38, 30, 38, 38, 30, 38, 34, 34]}  # on the square in the first frame
+    coloured = films.with_strokes({"path": str(film)}, 1.0, {"width": 256, "height": 144, "strokes": [stroke]})
     last = rgb_to_lab(list(read_frames(coloured))[20])
     x, y = (round(value) for value in corners[20])
     assert last[y + 16 : y + 32, x + 16 : x + 32, 1].mean() > 15
