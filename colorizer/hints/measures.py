@@ -42,3 +42,43 @@ def hint_spread(colorizer, truth_rgb: np.ndarray, rng: np.random.Generator, tria
         reach.append(closer[same].mean() if same.sum() >= MIN_PIXELS else np.nan)
     return {"leakage": float(np.nanmean(leakage)) if np.isfinite(leakage).any() else np.nan,
             "reach": float(np.nanmean(reach)) if np.isfinite(reach).any() else np.nan}
+
+
+EDGE_BAND = 6  # pixels either side of a hand-drawn object's outline that count as neither inside nor outside it
+
+
+def stroke_leak(colorizer, prediction, strokes: np.ndarray, mask: np.ndarray, band: int = EDGE_BAND) -> dict:
+    """How much a user's strokes change the colour outside the object they were painted on, and how well the object took them.
+
+    Parameters
+    ----------
+    colorizer : Colorizer
+    prediction : Prediction
+        The photo's prediction (`Colorizer.predict`).
+    strokes : (H, W, 4) uint8 array
+        The strokes, drawn at the photo's size (`app.paint_box.read_strokes`), all of one colour.
+    mask : (H, W) bool array
+        The object painted on (made by hand, so `band` pixels either side of its outline are not judged).
+
+    Returns
+    -------
+    dict: *leak*, the mean change of a and b (Lab units) outside the object; *leak_area*, the share of the
+    pixels outside it changed by more than 5; *take*, the mean CIEDE2000 inside it between the result and
+    the stroke's colour at the result's own lightness.
+    """
+    from scipy.ndimage import binary_dilation, binary_erosion
+    from skimage.color import deltaE_ciede2000
+
+    plain = lab.rgb_to_lab(colorizer.render_pixels(prediction)[..., :3])
+    painted = lab.rgb_to_lab(colorizer.render_pixels(prediction, hints=strokes)[..., :3])
+    change = np.linalg.norm(painted[..., 1:] - plain[..., 1:], axis=-1)
+    outside = ~binary_dilation(mask, iterations=band)
+    inside = binary_erosion(mask, iterations=band)
+    brush = lab.rgb_to_lab(strokes[strokes[..., 3] > 0][:1, :3][None])[0, 0, 1:]
+    target = painted[inside].copy()
+    target[:, 1:] = brush
+    return {
+        "leak": float(change[outside].mean()),
+        "leak_area": float((change[outside] > 5).mean()),
+        "take": float(deltaE_ciede2000(painted[inside], target).mean()),
+    }
