@@ -9,7 +9,7 @@ A photo's way through it, each step one function:
 5. ab: the frame cut away, a and b normalised (/ AB_SCALE) at S x S, and the regions of the
    photo's L: the `Prediction` (`ImageProcessor.unframed`, `colour.regions.find_regions`);
 6. one colour per thing: within each region, the model's colour made one decision (`colour.regions.even_colour`);
-7. hints: each stroke's colour spread through its region, along edges (`hints.spreading.spread_hints`);
+7. hints: each stroke's colour spread along edges, kept to the things painted on (`hints.objects.painted_colour`);
 8. laid on full-size L: ab upsampled onto the photo's own L* and made sRGB, at the strength asked
    for (`ImageProcessor.postprocess`).
 
@@ -29,7 +29,8 @@ from .colour.outputs import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, save_im
 from .colour.processor import ImageProcessor
 from .colour.regions import DEFAULT_REGION_COLOUR, PhotoRegions, RegionColour, even_colour, find_regions
 from .config import DEFAULT_PRECISION, DEFAULT_STRENGTH, ModelConfig, check_strength
-from .hints.spreading import DEFAULT_SPREADING, Spreading, spread_hints
+from .hints.objects import painted_colour
+from .hints.spreading import DEFAULT_SPREADING, Spreading
 from .hints.strokes import photo_hint_map
 from .model import weights
 from .model.backend import keras
@@ -223,8 +224,7 @@ class Colorizer:
     def render_pixels(self, prediction: Prediction, strength: float = DEFAULT_STRENGTH, hints=None) -> np.ndarray:
         """The colour photo's pixels (H x W x 3, or x 4 with alpha; uint8, or uint16 for a deep photo) from a prediction.
 
-        `hints` as for `colorize`: each hint's colour is carried through its region (and a model
-        trained with hints reads them too, in its decoder).
+        `hints` as for `colorize`: each hint's colour is carried through its thing (a model trained with hints reads them too).
         """
         gain = self.config.chroma_gain * check_strength(strength)
         return self.processor.postprocess(prediction.photo, self.colour(prediction, hints), gain)
@@ -235,7 +235,8 @@ class Colorizer:
         ab = self._model_ab(prediction, hint_map)
         if self.region_colour and prediction.regions is not None:
             ab = even_colour(ab, prediction.regions, self.region_colour)
-        return ab if hint_map is None else spread_hints(ab, prediction.lightness, hint_map, self.spreading)
+        return ab if hint_map is None else painted_colour(
+            ab, prediction.lightness, hint_map, self.spreading, prediction.regions, hints, prediction.photo.size)
 
     def _model_ab(self, prediction, hint_map):
         """The model's own colour (S x S x 2): `ab`, or the decoder run again with the hints, for a model that reads them."""

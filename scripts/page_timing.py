@@ -5,9 +5,11 @@
 Starts the app as the Space runs it (`app.py` in `--repo`, the shipped model) and drives headless Chromium
 (Debian's `chromium`) on a desktop and a phone viewport, with the browser tests' own helpers:
 - upload: the coffee example dropped on the photo box, until its colour file is offered;
-- stroke: one stroke (and one Undo) on the saucer in the Paint colours tab, until the new colour file is offered;
+- stroke: one stroke (and one Undo) on the saucer in the Paint colours tab, from mouse-up until the new colour is
+  shown (the slider's image loaded), and until the full-resolution file is offered;
+- the same on the desktop with the example enlarged to 3600x2400 (8.6 megapixels);
 - film (desktop): a 20-frame 320x240 film with sound dropped on the Film tab, until the colour film plays.
-Prints the median and the range of each, in seconds. `--repo` may be an older checkout, to compare.
+Prints the median and the range of each, in seconds. `--repo` may be an older checkout from this one on (its paint box is this one's).
 """
 
 import argparse
@@ -22,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "app")]
 
 from films import moving_square, write_film
+from PIL import Image
 from playwright.sync_api import sync_playwright
-from test_app import CHROMIUM, SAUCER_STROKE, VIEWPORTS, drop_file, paint_stroke, wait_for_new_download
+from test_app import CHROMIUM, SAUCER_STROKE, VIEWPORTS, drop_file, wait_for_new_download
 
 from colorizer.app.loadtest import running_app
 
@@ -35,31 +38,51 @@ def timed(action, wait):
     return time.perf_counter() - start
 
 
-def upload_and_strokes(browser, url, device, photo, repeats):
-    """Seconds from dropping the photo to its colour file, then from each stroke's (or Undo's) end to the new file."""
+SHOWN = """old => [...document.querySelectorAll('#slider img')].some(img => !old.includes(img.src) && img.complete && img.naturalWidth > 0)"""
+
+
+def upload_and_strokes(browser, url, device, photo, repeats, scale=1):
+    """Seconds from dropping the photo to its colour file; then from each stroke's (or Undo's) mouse-up to its colour
+    shown, and to its full-resolution file offered."""
     page = browser.new_page(**VIEWPORTS[device])
     page.goto(url)
     page.locator("#photo").wait_for()
     link = page.locator("#download a[href]").first
     uploads = [timed(lambda: drop_file(page, "#photo", photo), lambda: link.wait_for(timeout=120_000))]
     page.get_by_role("tab", name="Paint colours").click()
-    page.locator("#paint canvas").first.wait_for(timeout=30_000)
-    strokes = []
+    page.locator("#paint img.paint-photo").wait_for(timeout=30_000)
+    page.evaluate("document.getElementById('paint').scrollIntoView({block: 'start'})")
+    shown, offered = [], []
     for _ in range(repeats):
         for undo in (False, True):
             href = link.get_attribute("href")
-            page.wait_for_timeout(1500)  # a user's pause between strokes; the scroll to the result settles
+            sources = page.eval_on_selector_all("#slider img", "images => images.map(img => img.src)")
+            page.wait_for_timeout(1500)  # a user's pause between strokes
             if undo:
-                page.locator("#paint").scroll_into_view_if_needed()
                 start = time.perf_counter()
                 page.locator("#paint button[aria-label='Undo']").click()
             else:
-                paint_stroke(page, "#paint", SAUCER_STROKE, photo_size=(600, 400))  # the time starts at mouse-up
-                start = time.perf_counter()
+                stroke = [(x * scale, y * scale) for x, y in SAUCER_STROKE]
+                start = stroke_until_mouse_up(page, stroke, photo_size=(600 * scale, 400 * scale))
+            page.wait_for_function(SHOWN, arg=sources, timeout=60_000)
+            shown.append(time.perf_counter() - start)
             wait_for_new_download(page, href)
-            strokes.append(time.perf_counter() - start)
+            offered.append(time.perf_counter() - start)
     page.close()
-    return uploads, strokes
+    return uploads, shown, offered
+
+
+def stroke_until_mouse_up(page, points, photo_size):
+    """Paint a stroke through `points` (the photo's pixels) as a user does; returns the time of the mouse-up."""
+    box = page.locator("#paint canvas.paint-strokes").bounding_box()
+    screen = [(box["x"] + x * box["width"] / photo_size[0], box["y"] + y * box["height"] / photo_size[1]) for x, y in points]
+    page.mouse.move(*screen[0])
+    page.mouse.down()
+    for point in screen[1:]:
+        page.mouse.move(*point, steps=5)
+    start = time.perf_counter()
+    page.mouse.up()
+    return start
 
 
 def film(browser, url, folder):
@@ -86,9 +109,17 @@ def main():
     with tempfile.TemporaryDirectory() as folder, app as (url, _, startup), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
         for device in VIEWPORTS:
-            timings[f"{device}: upload"], timings[f"{device}: stroke or undo"] = upload_and_strokes(
-                browser, url, device, photo, args.repeats
-            )
+            uploads, shown, offered = upload_and_strokes(browser, url, device, photo, args.repeats)
+            timings[f"{device}: upload"] = uploads
+            timings[f"{device}: stroke or undo, colour shown"] = shown
+            timings[f"{device}: stroke or undo, full-resolution file offered"] = offered
+        large = Path(folder) / "coffee-large.jpg"  # the example enlarged six times: 3600x2400, 8.6 megapixels
+        with Image.open(photo) as small:
+            small.resize((3600, 2400), Image.BICUBIC).save(large, quality=92)
+        uploads, shown, offered = upload_and_strokes(browser, url, "desktop", large, args.repeats, scale=6)
+        timings["desktop, 3600x2400: upload"] = uploads
+        timings["desktop, 3600x2400: stroke or undo, colour shown"] = shown
+        timings["desktop, 3600x2400: stroke or undo, full-resolution file offered"] = offered
         timings["desktop: film (20 frames, 320x240)"] = film(browser, url, folder)
         browser.close()
     print(f"{args.repo}: app served {startup:.1f} s after start")

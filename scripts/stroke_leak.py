@@ -7,7 +7,7 @@ The cases (docs/leak/cases.json): a photo, a stroke of one colour on one object,
 (docs/leak/NAME.png). For each, the photo is rendered with and without the stroke (`hints.measures.stroke_leak`):
 *leak* is the mean change of a and b outside the object (Lab units), *leak area* the share of it changed by more
 than 5, *take* the object's CIEDE2000 to the stroke's colour. `--as-before` also measures the spreading of
-hints as it was before strokes kept to their regions (issue 33). `--make-masks` makes the masks from the outlines.
+hints as it was before strokes were kept to things (issue 33). `--make-masks` makes the masks from the outlines.
 """
 
 import argparse
@@ -22,6 +22,7 @@ from colorizer.app.paint_box import read_strokes
 from colorizer.colour import lab
 from colorizer.colour.images import read_rgb
 from colorizer.hints.measures import stroke_leak
+from colorizer.hints.spreading import Spreading
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "docs" / "leak" / "cases.json"
@@ -119,7 +120,9 @@ def main():
     if args.make_masks:
         make_masks(args.data, args.sheet)
         return
-    colorizers = {"now": Colorizer.from_pretrained(args.model)}
+    colorizers = {"kept to things": Colorizer.from_pretrained(args.model)}
+    if args.as_before:
+        colorizers["as before"] = Colorizer.from_pretrained(args.model, spreading=Spreading(keep_to_things=False))
     measure(colorizers, args.data)
 
 

@@ -45,16 +45,13 @@ def test_the_page_renders_strokes_strength_and_format_without_the_model(hint_pai
     monkeypatch.setattr(hint_painting_colorizer, "predict", lambda image: predictions.append(image) or real(image))
     photo = str(write(tmp_path / "photo.png", two_halves(96, 64)))
     (gray, automatic), _ = handler(photo)
-    painting, editor = handler.start_painting(photo)
-    stroke = np.zeros((64, 96, 4), np.uint8)
-    stroke[10:30, 10:40] = (200, 30, 40, 255)
-    write(tmp_path / "layer.png", stroke)
-    editor = {"layers": [{"path": str(tmp_path / "layer.png")}]}
-    (gray_again, painted), _, painting = handler.paint(painting, 1.0, "png", editor)
-    (_, stronger), _, _ = handler.paint(painting, 2.0, "png", editor)
-    _, download, _ = handler.paint(painting, 2.0, "jpg", editor)
+    painting, _ = handler.start_painting(photo)
+    strokes = {"width": 96, "height": 64, "strokes": [{"colour": "#c81e28", "radius": 6, "points": [16, 16, 34, 16, 34, 24, 16, 24]}]}
+    slider, painted, painting, _ = handler.paint(painting, 1.0, "png", strokes)
+    _, stronger, _, _ = handler.paint(painting, 2.0, "png", strokes)
+    download = handler.download(painting, 2.0, "jpg", strokes)
     assert len(predictions) == 1  # the model ran once, for the upload
-    assert gray_again == gray and download.endswith(".jpg")
+    assert slider.value[0]["orig_name"] == Path(gray).name and download.endswith(".jpg")
     assert len({Path(path).read_bytes() for path in (automatic, painted, stronger)}) == 3
 
 

@@ -5,7 +5,6 @@ colour files out, strokes rendered again without the model; every refusal a mess
 """
 
 import contextlib
-import dataclasses
 import hashlib
 import os
 import shutil
@@ -19,25 +18,22 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
-from PIL import Image
 
 from .. import resources
-from ..colour.images import ImageError, Photo, image_size, load_photo
+from ..colour.images import ImageError, image_size, load_photo
 from ..colour.outputs import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, save_png
 from ..colour.processor import grayscale
-from ..colour.resize import resize_channel
 from ..config import DEFAULT_STRENGTH
 from ..files import free_name
-from ..pipeline import Prediction
 from .memory_release import released_when_idle
 from .paint_box import picture, preview_size, scaled_hints
 from .pixel_budget import RENDER_SHARE, BudgetExceeded, RequestBudget, SessionBudgets
 from .prediction_store import Kept, PredictionStore
 from .refusals import checked_format, checked_strength, painted_strokes, refusal, refusals
 from .uploads import UploadError, read_upload
+from .view import save_view, view_of
 
 PAINTED_HANDLE = 10  # where the slider's handle goes after a stroke, in % of the width: nearly all colour
-VIEW_QUALITY = 90  # JPEG quality of the colour shown after a stroke (the download is the full-resolution file)
 MAX_BATCH = 50  # photos in one request of the album tab; each is still held to the limits above
 RESULT_LIFETIME_S = 600  # our results are deleted after this; Gradio keeps its own copies for an hour
 
@@ -127,6 +123,8 @@ class ColorizeHandler:
             gray = grayscale(kept.prediction.photo if kept else load_photo(self.read(photo)))
         except ImageError:
             return None, None
+        if kept and kept.prediction.regions is not None:
+            kept.prediction.regions.things  # noqa: B018 (found now, while the user looks, not on the first stroke)
         return {"photo": photo, "strokes": None, "size": preview_size(gray.size)}, picture(gray)
 
     @released_when_idle
@@ -261,27 +259,6 @@ def session_of(request):
 def free_path(folder, stem, suffix):
     """`folder/stem+suffix`, or "stem (2)+suffix"... when two uploads share a name."""
     return free_name(folder, stem, suffix, taken=Path.exists)
-
-
-def view_of(prediction: Prediction) -> Prediction:
-    """`prediction` with its photo at `paint_box.preview_size`, 8 bits, without metadata: what a stroke renders first."""
-    photo = prediction.photo
-    size = preview_size(photo.size)
-    alpha = photo.alpha
-    if alpha is not None and size != photo.size:
-        alpha = np.asarray(Image.fromarray(alpha).resize(size, Image.BILINEAR))
-    return dataclasses.replace(prediction, photo=Photo(resize_channel(photo.lightness, size), alpha))
-
-
-def save_view(pixels, stem_path):
-    """The colour at the size of the view, for the page only: JPEG (fast to write and to show), PNG with transparency."""
-    if pixels.shape[2] == 4:
-        path = stem_path.with_name(stem_path.name + ".png")
-        Image.fromarray(pixels).save(path, compress_level=1)
-    else:
-        path = stem_path.with_name(stem_path.name + ".jpg")
-        Image.fromarray(pixels).save(path, quality=VIEW_QUALITY)
-    return str(path)
 
 
 def stroke_version(value):

@@ -26,12 +26,14 @@ HINT_WEIGHT = 100.0  # pull of a hinted cell to its hint: far above the others, 
 class Spreading:
     """How a hint's colour spreads: across which steps of lightness and texture, and how far (`spread_hints`).
 
-    texture_sigma None: lightness alone decides what is alike.
+    texture_sigma None: lightness alone decides what is alike. keep_to_things: then kept to the things
+    painted on (`objects.keep_to_painted`, where the photo has regions); False: spread as before issue 33.
     """
 
     edge_sigma: float = EDGE_SIGMA
     reach: float = REACH
     texture_sigma: float | None = TEXTURE_SIGMA
+    keep_to_things: bool = True
 
 
 DEFAULT_SPREADING = Spreading()

@@ -79,19 +79,35 @@ def photo_hint_map(hints, size, grid):
     so that a photo's worth of hints (a 49 MP image painted all over) needs no per-pixel lists or Lab arrays."""
     if hints is None or isinstance(hints, (Hints, list, tuple)):
         return hint_map(read_hints(hints, size), size, grid)
-    pixels = _hint_pixels(hints, size)
+    counts, sums = hint_sums(hints, size, (grid, grid))
+    return _map_of_sums(counts.ravel(), sums.reshape(2, -1), grid)
+
+
+def hint_sums(hints, size, shape):
+    """How many hinted pixels of a photo of `size` fall in each cell of a (rows, columns) grid over it, and the sums of
+    their a and b (Lab units): ((rows, columns), (2, rows, columns)) float arrays. `hints`: anything `read_hints` takes."""
+    rows, columns = shape
     width, height = size
-    counts, sums = np.zeros(grid * grid), np.zeros((2, grid * grid))
-    for top in range(0, height, HINT_BAND_ROWS):
-        band = pixels[top : top + HINT_BAND_ROWS]
-        y, x = np.nonzero(band[:, :, 3] >= HINT_OPACITY)
-        if len(x):
-            ab = lab.rgb_to_lab(band[y, x, :3][None])[0, :, 1:]
-            cells = ((y + top) * grid // height) * grid + x * grid // width
-            counts += np.bincount(cells, minlength=grid * grid)
-            for channel in (0, 1):
-                sums[channel] += np.bincount(cells, weights=ab[:, channel], minlength=grid * grid)
-    return _map_of_sums(counts, sums, grid)
+    counts, sums = np.zeros(rows * columns), np.zeros((2, rows * columns))
+
+    def add(x, y, ab):
+        cells = (y * rows // height) * columns + x * columns // width
+        counts[:] += np.bincount(cells, minlength=rows * columns)
+        for channel in (0, 1):
+            sums[channel] += np.bincount(cells, weights=ab[:, channel], minlength=rows * columns)
+
+    if hints is None or isinstance(hints, (Hints, list, tuple)):
+        read = read_hints(hints, size)
+        if read is not None:
+            add(np.asarray(read.x), np.asarray(read.y), read.ab)
+    else:
+        pixels = _hint_pixels(hints, size)
+        for top in range(0, height, HINT_BAND_ROWS):
+            band = pixels[top : top + HINT_BAND_ROWS]
+            y, x = np.nonzero(band[:, :, 3] >= HINT_OPACITY)
+            if len(x):
+                add(x, y + top, lab.rgb_to_lab(band[y, x, :3][None])[0, :, 1:])
+    return counts.reshape(rows, columns), sums.reshape(2, rows, columns)
 
 
 def _hints_from_points(points, size):

@@ -61,3 +61,35 @@ def test_a_hint_on_texture_stops_where_a_smooth_thing_of_the_same_gray_begins():
     far_side = (slice(None), slice(SIZE // 2 + 8, None))  # the smooth half, away from the boundary
     assert np.abs(with_texture[far_side]).mean() < 0.5 * np.abs(lightness_only[far_side]).mean()
     assert at_cell(with_texture, 8, 5)[0] > 0.15  # the textured region itself still takes the colour (0.5 at the hint)
+
+
+def test_a_stroke_is_kept_to_the_thing_it_was_painted_on():
+    """Two boxes side by side, a light one fading into a darker one, on a dark ground: a stroke on the light box colours
+    it whole, and the darker box far less than the spreading alone did (on the model's coarse grid, step by small
+    step of lightness, it carried the colour across the fade), the ground not at all."""
+    from PIL import Image
+
+    from colorizer.colour.regions import find_regions
+    from colorizer.hints.objects import painted_colour
+    from colorizer.hints.spreading import DEFAULT_SPREADING
+    from colorizer.hints.strokes import photo_hint_map
+
+    lightness = np.full((128, 256), 15.0, np.float32)
+    lightness[32:96, 24:232] = 45.0
+    lightness[32:96, 24:100] = 70.0
+    lightness[32:96, 100:164] = np.linspace(70.0, 45.0, 64)  # the fade between the two boxes
+    regions = find_regions(lightness)
+    ab = np.zeros((*regions.labels.shape, 2), np.float32)
+    model_lightness = np.asarray(Image.fromarray(lightness).resize((64, 64), Image.BILINEAR))
+    hints = [(x, y, "#c0392b") for x in range(50, 70) for y in range(60, 66)]  # a short red stroke on the left square
+    hint_map = photo_hint_map(hints, (256, 128), 16)
+    kept = painted_colour(ab, model_lightness, hint_map, DEFAULT_SPREADING, regions, hints, (256, 128))
+    spread = painted_colour(ab, model_lightness, hint_map, Spreading(keep_to_things=False), regions, hints, (256, 128))
+    scale = regions.labels.shape[1] / 256
+    rows = slice(round(40 * scale), round(88 * scale))
+    left, right = (rows, slice(round(32 * scale), round(92 * scale))), (rows, slice(round(176 * scale), round(224 * scale)))
+    ground = (slice(0, round(20 * scale)), slice(None))
+    chroma = lambda colour, where: np.hypot(*colour[where].reshape(-1, 2).T).mean()
+    assert chroma(kept, left) > 0.3  # the left square is red all over (a and b / AB_SCALE)
+    assert chroma(kept, right) < 0.3 * chroma(spread, right) and chroma(spread, right) > 0.1  # carried across the fade
+    assert chroma(kept, ground) < 0.01

@@ -1,0 +1,98 @@
+"""Strokes kept to the things they were painted on.
+
+`spreading.spread_hints` carries a stroke's colour as far as lightness and texture stay alike, on
+the model's coarse grid; where two things share a gray (two caps, a dog on dry grass) it carries
+it onto both. So the spread colour is then kept to the things painted on: the photo's L cut into
+regions finer than things (`PhotoRegions.things`), and
+
+- a region the stroke lies in takes the spread colour whole, and, when it is small beside the
+  strokes, their own colour outright where its lightness is theirs (a cap, a roof);
+- any other region takes the spread colour only as far as it is alike to the painted ones, in
+  mean lightness (ALIKE_LIGHTNESS) and in texture (ALIKE_TEXTURE): the rest of a dress in
+  another fold, not the wall behind it.
+
+All at the regions' working size: a few bincounts per render, no model.
+"""
+
+import numpy as np
+
+from ..colour import lab
+from ..colour.regions import PhotoRegions, region_means
+from .spreading import Spreading, spread_hints
+from .strokes import hint_sums
+
+PAINTED_SHARE = 0.1  # a region holding this share of a colour's stroke pixels was painted on (less: a brush's rim)
+ALIKE_LIGHTNESS = 10.0  # mean L difference (L units) at which an unpainted region takes e^-1/2 of the spread colour
+ALIKE_TEXTURE = 4.0  # likewise for the difference of L's spread within regions (texture)
+FILL = 50.0  # a painted region up to FILL times its strokes' area takes their colour outright (gradually beyond)
+FILL_LIGHTNESS = 8.0  # ...where its L is within this (plus the strokes' own spread of L) of the strokes' L
+
+
+def painted_colour(
+    ab: np.ndarray, lightness: np.ndarray, hint_map: np.ndarray, spreading: Spreading, regions: PhotoRegions | None, hints, photo_size,
+) -> np.ndarray:
+    """The colour `ab` with the hints spread along edges (`spreading.spread_hints`, with `lightness`, `hint_map` and
+    `spreading`), then kept to the things painted on (`keep_to_painted`) where `ab` is at the `regions`' size."""
+    spread = spread_hints(ab, lightness, hint_map, spreading)
+    if not spreading.keep_to_things or regions is None or ab.shape[:2] != regions.labels.shape:
+        return spread
+    return keep_to_painted(ab, spread, regions, hints, photo_size)
+
+
+def keep_to_painted(ab: np.ndarray, spread: np.ndarray, regions: PhotoRegions, hints, photo_size) -> np.ndarray:
+    """The colour `spread` (hints spread over `ab`), its change kept to the things the hints were painted on.
+
+    Parameters
+    ----------
+    ab, spread : (h, w, 2) float arrays
+        The colour before and after the hints were spread, a and b / AB_SCALE, at the regions' size.
+    regions : PhotoRegions
+        The photo's regions; their `things` are what strokes are kept to.
+    hints : anything `strokes.read_hints` takes
+        The strokes, for a photo of `photo_size` (width, height).
+
+    Returns
+    -------
+    (h, w, 2) float32 array.
+    """
+    things, lightness = regions.things, regions.lightness
+    count = int(things.max()) + 1
+    counts, sums = hint_sums(hints, photo_size, things.shape)
+    if not counts.any():
+        return spread
+    painted = _painted_regions(things, count, counts, sums)
+    sizes = np.bincount(things.ravel(), minlength=count)
+    mean, mean_square = region_means(things, count, lightness, lightness**2)
+    texture = np.sqrt(np.maximum(mean_square - mean**2, 0))
+    weights = np.bincount(things.ravel(), counts.ravel(), minlength=count)[painted]  # photo pixels painted in each
+    alike = np.exp(
+        -((mean - np.average(mean[painted], weights=weights)) ** 2) / (2 * ALIKE_LIGHTNESS**2)
+        - ((texture - np.average(texture[painted], weights=weights)) ** 2) / (2 * ALIKE_TEXTURE**2)
+    )
+    alike[painted] = 1.0
+    correction = (spread - ab) * alike[things][..., None]
+
+    stroke_mean = np.average(lightness, weights=counts)
+    stroke_spread = np.sqrt(np.average((lightness - stroke_mean) ** 2, weights=counts))
+    near_stroke = np.exp(-((lightness - stroke_mean) ** 2) / (2 * (FILL_LIGHTNESS + stroke_spread) ** 2))
+    stroke_area = counts.sum() * things.size / (photo_size[0] * photo_size[1])  # in the regions' pixels
+    fill = np.where(painted, np.clip(FILL * stroke_area / np.maximum(sizes, 1), 0, 1), 0)[things] * near_stroke
+    region_counts = np.bincount(things.ravel(), counts.ravel(), minlength=count)
+    stroke_ab = np.stack([np.bincount(things.ravel(), sums[channel].ravel(), minlength=count) for channel in (0, 1)], -1)
+    stroke_ab = lab.normalize_ab(stroke_ab / np.maximum(region_counts, 1)[:, None])[things]
+    correction = fill[..., None] * (stroke_ab - ab) + (1 - fill[..., None]) * correction
+    return (ab + correction).astype(np.float32)
+
+
+def _painted_regions(things, count, counts, sums):
+    """Which regions were painted on: for each colour painted, the regions holding PAINTED_SHARE of its pixels (at least one)."""
+    cells = counts > 0
+    colours = np.round(np.stack([sums[0][cells], sums[1][cells]], -1) / counts[cells][:, None] / 2)  # 2 Lab units apart
+    _, group = np.unique(colours, axis=0, return_inverse=True)
+    painted = np.zeros(count, bool)
+    labels, pixels = things[cells], counts[cells]
+    for colour in range(group.max() + 1):
+        mine = group.ravel() == colour
+        per_region = np.bincount(labels[mine], pixels[mine], minlength=count)
+        painted |= per_region >= min(PAINTED_SHARE * per_region.sum(), per_region.max())  # a colour spread thin: its largest
+    return painted
