@@ -29,9 +29,8 @@ from .colour.outputs import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, save_im
 from .colour.processor import ImageProcessor
 from .colour.regions import DEFAULT_REGION_COLOUR, PhotoRegions, RegionColour, even_colour, find_regions
 from .config import DEFAULT_PRECISION, DEFAULT_STRENGTH, ModelConfig, check_strength
-from .hints.objects import painted_colour
+from .hints.objects import painted_colour, read_painted
 from .hints.spreading import DEFAULT_SPREADING, Spreading
-from .hints.strokes import photo_hint_map
 from .model import weights
 from .model.backend import keras
 from .model.decoders import HINTS_INPUT, build_trained_part, frozen_inputs, hint_shape, set_temperature
@@ -231,12 +230,11 @@ class Colorizer:
 
     def colour(self, prediction: Prediction, hints=None) -> np.ndarray:
         """What `render_pixels` lays on the photo: the model's a and b (/ AB_SCALE), one per thing, `hints` spread (regions' size or S x S)."""
-        hint_map = None if hints is None else photo_hint_map(hints, prediction.photo.size, hint_shape(self.config)[0])
+        hint_map, painted = (None, None) if hints is None else read_painted(hints, prediction.photo.size, hint_shape(self.config)[0], prediction.regions)
         ab = self._model_ab(prediction, hint_map)
         if self.region_colour and prediction.regions is not None:
             ab = even_colour(ab, prediction.regions, self.region_colour)
-        return ab if hint_map is None else painted_colour(
-            ab, prediction.lightness, hint_map, self.spreading, prediction.regions, hints, prediction.photo.size)
+        return ab if hint_map is None else painted_colour(ab, prediction.lightness, hint_map, self.spreading, prediction.regions, painted)
 
     def _model_ab(self, prediction, hint_map):
         """The model's own colour (S x S x 2): `ab`, or the decoder run again with the hints, for a model that reads them."""

@@ -19,7 +19,7 @@ import numpy as np
 from ..colour import lab
 from ..colour.regions import PhotoRegions, region_means
 from .spreading import Spreading, spread_hints
-from .strokes import hint_sums
+from .strokes import hint_sums, map_of_sums
 
 PAINTED_SHARE = 0.1  # a region holding this share of a colour's stroke pixels was painted on (less: a brush's rim)
 ALIKE_LIGHTNESS = 10.0  # mean L difference (L units) at which an unpainted region takes e^-1/2 of the spread colour
@@ -28,18 +28,26 @@ FILL = 50.0  # a painted region up to FILL times its strokes' area takes their c
 FILL_LIGHTNESS = 8.0  # ...where its L is within this (plus the strokes' own spread of L) of the strokes' L
 
 
+def read_painted(hints, photo_size, grid: int, regions: PhotoRegions | None):
+    """(the model's hint map, grid x grid x 3; the strokes over the regions' pixels for `keep_to_painted`, or None
+    without regions), from one reading of `hints` (anything `strokes.read_hints` takes) for a photo of `photo_size`."""
+    shapes = [(grid, grid)] + ([regions.labels.shape] if regions is not None else [])
+    sums = hint_sums(hints, photo_size, *shapes)
+    return map_of_sums(*sums[0], grid), ((*sums[1], photo_size) if regions is not None else None)
+
+
 def painted_colour(
-    ab: np.ndarray, lightness: np.ndarray, hint_map: np.ndarray, spreading: Spreading, regions: PhotoRegions | None, hints, photo_size,
+    ab: np.ndarray, lightness: np.ndarray, hint_map: np.ndarray, spreading: Spreading, regions: PhotoRegions | None, painted,
 ) -> np.ndarray:
     """The colour `ab` with the hints spread along edges (`spreading.spread_hints`, with `lightness`, `hint_map` and
-    `spreading`), then kept to the things painted on (`keep_to_painted`) where `ab` is at the `regions`' size."""
+    `spreading`), then kept to the things `painted` on (`keep_to_painted`) where `ab` is at the `regions`' size."""
     spread = spread_hints(ab, lightness, hint_map, spreading)
-    if not spreading.keep_to_things or regions is None or ab.shape[:2] != regions.labels.shape:
+    if not spreading.keep_to_things or painted is None or ab.shape[:2] != regions.labels.shape:
         return spread
-    return keep_to_painted(ab, spread, regions, hints, photo_size)
+    return keep_to_painted(ab, spread, regions, painted)
 
 
-def keep_to_painted(ab: np.ndarray, spread: np.ndarray, regions: PhotoRegions, hints, photo_size) -> np.ndarray:
+def keep_to_painted(ab: np.ndarray, spread: np.ndarray, regions: PhotoRegions, painted) -> np.ndarray:
     """The colour `spread` (hints spread over `ab`), its change kept to the things the hints were painted on.
 
     Parameters
@@ -48,8 +56,9 @@ def keep_to_painted(ab: np.ndarray, spread: np.ndarray, regions: PhotoRegions, h
         The colour before and after the hints were spread, a and b / AB_SCALE, at the regions' size.
     regions : PhotoRegions
         The photo's regions; their `things` are what strokes are kept to.
-    hints : anything `strokes.read_hints` takes
-        The strokes, for a photo of `photo_size` (width, height).
+    painted : (counts, sums, photo_size)
+        The strokes over the regions' pixels (`read_painted`): how many of the photo's painted pixels fall in
+        each, (h, w), the sums of their a and b, (2, h, w), and the photo's (width, height).
 
     Returns
     -------
@@ -57,7 +66,7 @@ def keep_to_painted(ab: np.ndarray, spread: np.ndarray, regions: PhotoRegions, h
     """
     things, lightness = regions.things, regions.lightness
     count = int(things.max()) + 1
-    counts, sums = hint_sums(hints, photo_size, things.shape)
+    counts, sums, photo_size = painted
     if not counts.any():
         return spread
     painted = _painted_regions(things, count, counts, sums)

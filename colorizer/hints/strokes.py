@@ -77,24 +77,23 @@ def _rgba_pixels(image):
 def photo_hint_map(hints, size, grid):
     """`hint_map` of anything `read_hints` takes, for a photo of `size`; an image of hints is read in bands of rows,
     so that a photo's worth of hints (a 49 MP image painted all over) needs no per-pixel lists or Lab arrays."""
-    if hints is None or isinstance(hints, (Hints, list, tuple)):
-        return hint_map(read_hints(hints, size), size, grid)
-    counts, sums = hint_sums(hints, size, (grid, grid))
-    return _map_of_sums(counts.ravel(), sums.reshape(2, -1), grid)
+    [(counts, sums)] = hint_sums(hints, size, (grid, grid))
+    return map_of_sums(counts, sums, grid)
 
 
-def hint_sums(hints, size, shape):
-    """How many hinted pixels of a photo of `size` fall in each cell of a (rows, columns) grid over it, and the sums of
-    their a and b (Lab units): ((rows, columns), (2, rows, columns)) float arrays. `hints`: anything `read_hints` takes."""
-    rows, columns = shape
+def hint_sums(hints, size, *shapes):
+    """For each (rows, columns) grid in `shapes` over a photo of `size`: how many hinted pixels fall in each cell, and
+    the sums of their a and b (Lab units): a list of ((rows, columns), (2, rows, columns)) float arrays, from one
+    reading of `hints` (anything `read_hints` takes; an image is read in bands, as in `photo_hint_map`)."""
     width, height = size
-    counts, sums = np.zeros(rows * columns), np.zeros((2, rows * columns))
+    totals = [(np.zeros(rows * columns), np.zeros((2, rows * columns))) for rows, columns in shapes]
 
     def add(x, y, ab):
-        cells = (y * rows // height) * columns + x * columns // width
-        counts[:] += np.bincount(cells, minlength=rows * columns)
-        for channel in (0, 1):
-            sums[channel] += np.bincount(cells, weights=ab[:, channel], minlength=rows * columns)
+        for (rows, columns), (counts, sums) in zip(shapes, totals):
+            cells = (y * rows // height) * columns + x * columns // width
+            counts += np.bincount(cells, minlength=rows * columns)
+            for channel in (0, 1):
+                sums[channel] += np.bincount(cells, weights=ab[:, channel], minlength=rows * columns)
 
     if hints is None or isinstance(hints, (Hints, list, tuple)):
         read = read_hints(hints, size)
@@ -107,7 +106,7 @@ def hint_sums(hints, size, shape):
             y, x = np.nonzero(band[:, :, 3] >= HINT_OPACITY)
             if len(x):
                 add(x, y + top, lab.rgb_to_lab(band[y, x, :3][None])[0, :, 1:])
-    return counts.reshape(rows, columns), sums.reshape(2, rows, columns)
+    return [(counts.reshape(shape), sums.reshape(2, *shape)) for shape, (counts, sums) in zip(shapes, totals)]
 
 
 def _hints_from_points(points, size):
@@ -157,11 +156,12 @@ def hint_map(hints, size, grid):
     cells = (np.asarray(hints.y) * grid // height) * grid + np.asarray(hints.x) * grid // width
     counts = np.bincount(cells, minlength=grid * grid)
     sums = np.stack([np.bincount(cells, weights=hints.ab[:, channel], minlength=grid * grid) for channel in (0, 1)])
-    return _map_of_sums(counts, sums, grid)
+    return map_of_sums(counts, sums, grid)
 
 
-def _map_of_sums(counts, sums, grid):
-    """The hint map from each cell's count of hinted pixels and the sums of their a and b (Lab units)."""
+def map_of_sums(counts, sums, grid):
+    """The hint map from each cell's count of hinted pixels and the sums of their a and b (Lab units), as `hint_sums` gives them."""
+    counts, sums = np.ravel(counts), np.reshape(sums, (2, -1))
     result = np.zeros((grid, grid, HINT_CHANNELS), np.float32)
     for channel in (0, 1):
         result[..., channel] = lab.normalize_ab(sums[channel] / np.maximum(counts, 1)).reshape(grid, grid)

@@ -70,9 +70,8 @@ def test_a_stroke_is_kept_to_the_thing_it_was_painted_on():
     from PIL import Image
 
     from colorizer.colour.regions import find_regions
-    from colorizer.hints.objects import painted_colour
+    from colorizer.hints.objects import painted_colour, read_painted
     from colorizer.hints.spreading import DEFAULT_SPREADING
-    from colorizer.hints.strokes import photo_hint_map
 
     lightness = np.full((128, 256), 15.0, np.float32)
     lightness[32:96, 24:232] = 45.0
@@ -82,9 +81,9 @@ def test_a_stroke_is_kept_to_the_thing_it_was_painted_on():
     ab = np.zeros((*regions.labels.shape, 2), np.float32)
     model_lightness = np.asarray(Image.fromarray(lightness).resize((64, 64), Image.BILINEAR))
     hints = [(x, y, "#c0392b") for x in range(50, 70) for y in range(60, 66)]  # a short red stroke on the left square
-    hint_map = photo_hint_map(hints, (256, 128), 16)
-    kept = painted_colour(ab, model_lightness, hint_map, DEFAULT_SPREADING, regions, hints, (256, 128))
-    spread = painted_colour(ab, model_lightness, hint_map, Spreading(keep_to_things=False), regions, hints, (256, 128))
+    hint_map, painted = read_painted(hints, (256, 128), 16, regions)
+    kept = painted_colour(ab, model_lightness, hint_map, DEFAULT_SPREADING, regions, painted)
+    spread = painted_colour(ab, model_lightness, hint_map, Spreading(keep_to_things=False), regions, painted)
     scale = regions.labels.shape[1] / 256
     rows = slice(round(40 * scale), round(88 * scale))
     left, right = (rows, slice(round(32 * scale), round(92 * scale))), (rows, slice(round(176 * scale), round(224 * scale)))
