@@ -15,6 +15,7 @@ All at the regions' working size: a few bincounts per render, no model.
 """
 
 import numpy as np
+from scipy.ndimage import gaussian_filter
 
 from ..colour import lab
 from ..colour.regions import PhotoRegions, region_means
@@ -26,6 +27,7 @@ ALIKE_LIGHTNESS = 10.0  # mean L difference (L units) at which an unpainted regi
 ALIKE_TEXTURE = 4.0  # likewise for the difference of L's spread within regions (texture)
 FILL = 50.0  # a painted region up to FILL times its strokes' area takes their colour outright (gradually beyond)
 FILL_LIGHTNESS = 8.0  # ...where its L is within this (plus the strokes' own spread of L) of the strokes' L
+FEATHER = 6.0  # pixels (at the regions' size) over which these weights change from region to region
 
 
 def read_painted(hints, photo_size, grid: int, regions: PhotoRegions | None):
@@ -79,18 +81,24 @@ def keep_to_painted(ab: np.ndarray, spread: np.ndarray, regions: PhotoRegions, p
         - ((texture - np.average(texture[painted], weights=weights)) ** 2) / (2 * ALIKE_TEXTURE**2)
     )
     alike[painted] = 1.0
-    correction = (spread - ab) * alike[things][..., None]
+    correction = (spread - ab) * _softened(alike[things])[..., None]
 
     stroke_mean = np.average(lightness, weights=counts)
     stroke_spread = np.sqrt(np.average((lightness - stroke_mean) ** 2, weights=counts))
     near_stroke = np.exp(-((lightness - stroke_mean) ** 2) / (2 * (FILL_LIGHTNESS + stroke_spread) ** 2))
     stroke_area = counts.sum() * things.size / (photo_size[0] * photo_size[1])  # in the regions' pixels
     fill = np.where(painted, np.clip(FILL * stroke_area / np.maximum(sizes, 1), 0, 1), 0)[things] * near_stroke
+    fill = _softened(fill) * painted[things]  # faded to the spread colour towards its edges, not beyond them
     region_counts = np.bincount(things.ravel(), counts.ravel(), minlength=count)
     stroke_ab = np.stack([np.bincount(things.ravel(), sums[channel].ravel(), minlength=count) for channel in (0, 1)], -1)
     stroke_ab = lab.normalize_ab(stroke_ab / np.maximum(region_counts, 1)[:, None])[things]
     correction = fill[..., None] * (stroke_ab - ab) + (1 - fill[..., None]) * correction
     return (ab + correction).astype(np.float32)
+
+
+def _softened(weights):
+    """A per-pixel weight blurred over FEATHER pixels: no hard step of colour where two regions meet inside one thing."""
+    return gaussian_filter(weights.astype(np.float32), FEATHER) if FEATHER else weights
 
 
 def _painted_regions(things, count, counts, sums):

@@ -62,10 +62,13 @@ def test_every_installed_command_explains_itself(installed, command):
 
 def test_the_installed_page_has_its_script_and_styles(installed):
     venv, home = installed
-    found = run_outside(venv, home, "python", "-c", "from colorizer.app import page; print(page.STATIC, len(page.PAGE_SCRIPT), len(page.PAGE_CSS))")
+    found = run_outside(
+        venv, home, "python", "-c",
+        "from colorizer.app import page, paint_box; print(page.STATIC, len(page.PAGE_SCRIPT), len(page.PAGE_CSS), len(paint_box.SCRIPT))",
+    )
     assert found.returncode == 0, found.stderr[-2000:]
-    static, script, css = found.stdout.split()
-    assert Path(static).is_relative_to(venv) and int(script) > 500 and int(css) > 100
+    static, script, css, paint_script = found.stdout.split()
+    assert Path(static).is_relative_to(venv) and int(script) > 200 and int(css) > 1000 and int(paint_script) > 3000
 
 
 def test_colorize_command_and_the_readme_snippet_work_outside_the_repository(installed):
