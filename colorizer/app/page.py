@@ -45,7 +45,8 @@ INTRODUCTION = (
 PAINT_EMPTY = "Once your photo is coloured, its gray version appears here, to paint on."
 PAINT_HELP = (
     "Pick a colour (or your own with the picker) and paint a short stroke inside a thing whose colour you know: "
-    "a dress, a car, the sky. The colour fills that thing up to its edges and the result updates. "
+    "a dress, a car, the sky. The colour fills that thing up to its edges (a thing in light and shadow may need a "
+    "stroke on each part) and the result updates. "
     "Undo, Clear or the eraser take strokes back; with no strokes you get the automatic colours."
 )
 STATIC = Path(__file__).parent / "static"
