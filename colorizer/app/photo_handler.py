@@ -5,6 +5,7 @@ colour files out, strokes rendered again without the model; every refusal a mess
 """
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -92,7 +93,7 @@ class ColorizeHandler:
     def _paint_view(self, painting, strength, strokes, digest, version, request):
         strength = checked_strength(strength)
         session = session_of(request)
-        kept = self.kept_prediction(painting["photo"], session)
+        kept = self.painted_prediction(painting["photo"], session)
         with photo_refusals(kept.name):
             self._charge(round(kept.view.photo.lightness.size * RENDER_SHARE), session, None)
             pixels = self.colorizer.render_pixels(kept.view, strength, hints=strokes)
@@ -123,8 +124,8 @@ class ColorizeHandler:
             gray = grayscale(kept.prediction.photo if kept else load_photo(self.read(photo)))
         except ImageError:
             return None, None
-        if kept and kept.prediction.regions is not None:
-            kept.prediction.regions.things  # noqa: B018 (found now, while the user looks, not on the first stroke)
+        if kept:  # ready for the first stroke now, while the user looks at the result
+            self.painted_prediction(photo, session_of(request))
         return {"photo": photo, "strokes": None, "size": preview_size(gray.size)}, picture(gray)
 
     @released_when_idle
@@ -202,6 +203,17 @@ class ColorizeHandler:
                 self._charge(round(kept.prediction.photo.lightness.size * RENDER_SHARE), session, budget)
         return kept
 
+    def painted_prediction(self, upload, session) -> Kept:
+        """`kept_prediction` with its `view` (what strokes render first), made and kept the first time it is painted on,
+        and the regions its strokes are kept to found (`PhotoRegions.things`)."""
+        kept = self.kept_prediction(upload, session)
+        if kept.view is None:
+            view = view_of(kept.prediction)
+            kept = self.kept.add_view((session, upload_path(upload)), view) or dataclasses.replace(kept, view=view)
+        if kept.prediction.regions is not None:
+            kept.prediction.regions.things  # noqa: B018 (found once; the view shares the regions)
+        return kept
+
     def _predict_upload(self, stream, folder, session, budget):
         """The model's prediction for an uploaded photo and its gray version, written into `folder`."""
         with photo_refusals(stream.name):
@@ -209,7 +221,7 @@ class ColorizeHandler:
             self._charge(width * height, session, budget)
             prediction = self.colorizer.predict(stream)
             gray = save_png(grayscale(prediction.photo), free_path(folder, Path(stream.name).stem or "photo", "-gray.png"))
-        return Kept(prediction, str(gray), stream.name, view_of(prediction))
+        return Kept(prediction, str(gray), stream.name)
 
     def _charge(self, pixels, session, budget):
         if budget is not None:

@@ -24,13 +24,13 @@ KEPT_S = 300  # a photo is forgotten this long after it was coloured (its gray f
 
 @dataclass(frozen=True)
 class Kept:
-    """A prediction with what the page made of it once: the gray file, the name the photo came with, and the
-    prediction at the size of the view (`photo_handler.view_of`), which strokes render first."""
+    """A prediction with what the page made of it once: the gray file, the name the photo came with, and, once it
+    is painted on, the prediction at the size of the view (`view.view_of`), which strokes render first."""
 
     prediction: Prediction
     gray: str
     name: str
-    view: Prediction
+    view: Prediction | None = None
 
 
 class PredictionStore:
@@ -51,14 +51,24 @@ class PredictionStore:
     def put(self, key, kept: Kept):
         if kept.prediction.photo.lightness.size > MAX_KEPT_PIXELS:
             return
-        prediction = kept_apart(kept.prediction)
-        view = dataclasses.replace(kept_apart(dataclasses.replace(kept.view, regions=None)), regions=prediction.regions)  # one copy of the regions
-        kept = dataclasses.replace(kept, prediction=prediction, view=view)
+        kept = dataclasses.replace(kept, prediction=kept_apart(kept.prediction), view=None)
         with self._lock:
             self._kept.pop(key, None)
             self._kept[key] = (time.monotonic(), kept)
             while len(self._kept) > MAX_KEPT or self._pixels() > MAX_KEPT_PIXELS:
                 self._kept.popitem(last=False)
+
+    def add_view(self, key, view: Prediction) -> Kept | None:
+        """The kept prediction of `key` with `view` (its prediction at the size of the view, sharing its regions) kept
+        beside it; None if it is no longer kept."""
+        view = kept_apart(dataclasses.replace(view, regions=None))
+        with self._lock:
+            if key not in self._kept:
+                return None
+            stored, kept = self._kept[key]
+            kept = dataclasses.replace(kept, view=dataclasses.replace(view, regions=kept.prediction.regions))
+            self._kept[key] = (stored, kept)
+            return kept
 
     def __len__(self):
         return len(self._kept)

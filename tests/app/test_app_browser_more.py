@@ -92,7 +92,8 @@ def test_browser_on_a_phone_the_paint_box_stays_in_view_with_a_small_result_unde
 @pytest.mark.slow
 @needs_chromium
 def test_browser_on_a_phone_a_long_file_name_is_shown_whole(shipped_app, tmp_path):  # noqa: F811
-    """Gradio cuts a long name to its first word ("grandmothers_... .png"); the page wraps it instead."""
+    """Gradio cuts a long name to its first word ("grandmothers_... .png"); the page wraps it instead, without the
+    space Gradio showed before the extension."""
     url, browser = shipped_app
     page = browser.new_page(**VIEWPORTS["phone"])
     page.goto(url)
@@ -105,3 +106,7 @@ def test_browser_on_a_phone_a_long_file_name_is_shown_whole(shipped_app, tmp_pat
     box = name.bounding_box()
     assert box["x"] + box["width"] <= VIEWPORTS["phone"]["viewport"]["width"]
     assert name.evaluate("cell => [...cell.children].every(part => part.scrollWidth <= part.clientWidth + 1)")
+    # and no gap before the extension, as Gradio's markup had ("kodim23-colour .png"), where stem and extension share a line
+    gap = name.evaluate("""cell => { const [stem, ext] = [cell.querySelector('.stem'), cell.querySelector('.ext')].map(
+        part => part.getBoundingClientRect()); return Math.abs(stem.bottom - ext.bottom) < 2 ? ext.left - stem.right : 0; }""")
+    assert abs(gap) < 1, gap
