@@ -13,6 +13,7 @@ from ..files import plan_output_names
 from ..model.precision import describe
 from ..progress import progress_bar
 from ..video.formats import DEFAULT_VIDEO_QUALITY, FILM_SUFFIX, VIDEO_SUFFIXES
+from .inputs import header_problem, is_film, kinds, media_size
 from .interrupts import starting
 
 PROGRESS_LOG_S = 5  # not in a terminal (a log, a pipe): a progress line this often
@@ -92,16 +93,6 @@ def plan_outputs(files, output_folder, suffix=".png"):
     )
 
 
-def is_film(path):
-    return Path(path).suffix.lower() in VIDEO_SUFFIXES
-
-
-def kinds(files):
-    """What the inputs are, for messages: "photo(s)", "film(s)" or both."""
-    films = sum(is_film(file) for file, _ in files)
-    return "film(s)" if films == len(files) else "photo(s) and film(s)" if films else "photo(s)"
-
-
 def main(argv=None):
     """The command; Ctrl-C at any point (TensorFlow takes seconds to load) ends it with a line, not a traceback."""
     try:
@@ -139,19 +130,6 @@ def usage_error(args, files):
     return None
 
 
-def media_size(path):
-    """A photo's or a film's frame size (width, height), from its header."""
-    if not is_film(path):
-        return images.image_size(path)
-    from ..video.io import FilmError, probe
-
-    try:
-        info = probe(path)
-    except FilmError as error:
-        raise ImageError(str(error)) from None
-    return info.width, info.height
-
-
 def colorize_command(args):
     if args.ray:
         return cluster_command(args)
@@ -161,7 +139,9 @@ def colorize_command(args):
     if not files:
         for path, reason in failures:
             print(f"error: {path}: {reason}", file=sys.stderr)
-        print("error: no images found in the given paths", file=sys.stderr)
+        searched = [given for given in args.inputs if Path(given).is_dir()]
+        if searched:
+            print(f"error: no photos or films in {', '.join(map(str, searched))}", file=sys.stderr)
         return 1
     problem = usage_error(args, files)
     if problem:
@@ -172,6 +152,13 @@ def colorize_command(args):
     if not plan:
         print(f"Nothing to do: all {skipped} colour {kinds(files)} exist in {args.output} (--overwrite makes them again)")
         return 1 if failures else 0
+    refused = {file: problem for file, _, _ in plan if (problem := header_problem(file))}  # before the model loads
+    failures += list(refused.items())
+    plan = [step for step in plan if step[0] not in refused]
+    if not plan:
+        for path, reason in failures:
+            print(f"error: {path}: {reason}", file=sys.stderr)
+        return 1
     try:
         args.output.mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -160,6 +160,14 @@ def _describe(source):
     return getattr(source, "name", None) or "the image"
 
 
+def checked_image_size(source, max_pixels=MAX_PIXELS):
+    """`image_size`, refused as `open_image` would refuse it (too many pixels, a side too long): an ImageError naming the
+    file, from its header alone."""
+    size = image_size(source)
+    _check_size(size, max_pixels, _describe(source))
+    return size
+
+
 def _check_size(size, max_pixels, name):
     """Refuse, before decoding, what would not fit: too many pixels, a side too long, too thin a strip."""
     width, height = size

@@ -117,3 +117,29 @@ def test_a_taken_port_is_one_clear_line(tmp_path):
     assert run.returncode == 2 and run.stderr.strip() == (
         f"error: port {port} is taken (is another copy running?): give another --port, or none to take 7860 or the next free one"
     )
+
+
+def test_inputs_their_headers_refuse_are_one_line_each_before_the_model_loads_and_nothing_is_created(tmp_path):
+    """Text named .jpg, a JPEG cut short in its header, a 60 MP PNG, an audio-only .mp4: each waited 5-6 s for the
+    model, printed a progress line and "Wrote 0", and left an empty output folder."""
+    import av
+
+    (tmp_path / "text.jpg").write_text("not a photo at all")
+    Image.fromarray(gradient_image(64, 48)).save(tmp_path / "whole.jpg")
+    (tmp_path / "cut.jpg").write_bytes((tmp_path / "whole.jpg").read_bytes()[:40])
+    Image.new("1", (8000, 7500)).save(tmp_path / "huge.png")  # 60 MP, a few KB
+    with av.open(str(tmp_path / "sound.mp4"), mode="w") as film:  # sound, no pictures
+        sound = film.add_stream("aac", rate=8000, layout="mono")
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 8000), np.float32), format="fltp", layout="mono")
+        frame.sample_rate, frame.pts = 8000, 0
+        film.mux(sound.encode(frame))
+        film.mux(sound.encode(None))
+    for name, message in (("text.jpg", "not an image"), ("cut.jpg", "not an image"), ("huge.png", "megapixels"), ("sound.mp4", "no video stream")):
+        code, err, out = run_quickly([tmp_path / name, "-o", tmp_path / "out"], ROOT)
+        assert code == 1 and message in err and err.count("error:") == 1 and err.strip().endswith("no TF"), (name, err)
+        assert "Wrote" not in out and not (tmp_path / "out").exists(), out
+    code, err, _ = run_quickly([tmp_path / "missing.jpg", "-o", tmp_path / "out"], ROOT)
+    assert code == 1 and err.count("error:") == 1 and "missing.jpg: no such file or folder" in err, err
+    (tmp_path / "empty").mkdir()
+    code, err, _ = run_quickly([tmp_path / "empty", "-o", tmp_path / "out"], ROOT)
+    assert code == 1 and f"no photos or films in {tmp_path / 'empty'}" in err, err
