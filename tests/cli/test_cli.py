@@ -143,3 +143,18 @@ def test_inputs_their_headers_refuse_are_one_line_each_before_the_model_loads_an
     (tmp_path / "empty").mkdir()
     code, err, _ = run_quickly([tmp_path / "empty", "-o", tmp_path / "out"], ROOT)
     assert code == 1 and f"no photos or films in {tmp_path / 'empty'}" in err, err
+
+
+def test_the_help_and_the_readme_give_the_same_figure_for_bfloat16(capsys):
+    """`colorize --help` said "within a CIEDE2000 of 1" where the README (and the measurement) says 0.04."""
+    import re
+
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    [in_help] = re.findall(r"CIEDE2000 of ([0-9.]+)", shown)
+    [in_readme] = re.findall(r"colours by a CIEDE2000 of ([0-9.]+) on average", readme)
+    assert in_help == in_readme == "0.04"
