@@ -23,10 +23,12 @@ from .uploads import UploadError, checked_upload
 
 MAX_PAGE_FILM_SECONDS = 60  # a hosted Space colours about five frames a second: a minute of film takes minutes
 MAX_PAGE_FILM_PIXELS = 1280 * 720
+MAX_PAGE_FILM_FRAMES = 60 * 30  # 60 s at 30 fps: a film of many more frames a second is refused, however short
 MAX_FILM_UPLOAD_BYTES = 200 * 2**20
 FILM_PAINT_EMPTY = "Once your film is coloured, its first frame appears here, to paint on."
 FILM_HELP = (
-    f"Drop a black-and-white film of up to {MAX_PAGE_FILM_SECONDS} seconds and 1280x720 (MP4, MOV, MKV, WebM or AVI). "
+    f"Drop a black-and-white film of up to {MAX_PAGE_FILM_SECONDS} seconds ({MAX_PAGE_FILM_FRAMES:,} frames) and 1280x720 "
+    "(MP4, MOV, MKV, WebM or AVI). "
     "Its colour is carried along the motion from frame to frame, so it holds steady; the sound is kept. "
     "Then, if you know a colour, paint it on the first frame below and colour the film again: the strokes follow the motion."
 )
@@ -87,7 +89,7 @@ class FilmHandler:
 
             self.handler.colorizer.colorize_video(
                 path, target, strength, hints=hints, hints_frame=0, max_seconds=MAX_PAGE_FILM_SECONDS,
-                max_pixels=MAX_PAGE_FILM_PIXELS, progress=advance,
+                max_pixels=MAX_PAGE_FILM_PIXELS, max_frames=MAX_PAGE_FILM_FRAMES, progress=advance,
             )
         return str(target)
 

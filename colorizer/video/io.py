@@ -21,6 +21,7 @@ from .formats import DEFAULT_VIDEO_QUALITY
 VIDEO_CODEC, PIXEL_FORMAT, ENCODER_PRESET = "libx264", "yuv420p", "fast"
 AUDIO_COPIED = {"aac", "mp3", "opus", "ac3", "eac3", "alac", "flac"}  # codecs MP4 holds as they are; others become AAC
 AUDIO_LEAD_S = 1.0  # audio is written up to this far ahead of the frames: enough for the muxer to interleave
+MIN_FRAME_SIDE = 16  # pixels: a smaller frame holds nothing to colour (and 1x1 broke the flow)
 
 
 class FilmError(ValueError):
@@ -59,6 +60,8 @@ def probe(path, max_duration=None, max_pixels=None) -> FilmInfo:
             )
     except av.FFmpegError as error:
         raise FilmError(f"{path}: not a film that can be read ({_reason(error)})") from None
+    if min(info.width, info.height) < MIN_FRAME_SIDE:
+        raise FilmError(f"{path}: {info.width}x{info.height}; films of at least {MIN_FRAME_SIDE}x{MIN_FRAME_SIDE} pixels are accepted")
     if max_duration is not None and info.duration > max_duration:
         raise FilmError(f"{path}: {info.duration:.0f} s long; films up to {max_duration:.0f} s are accepted here")
     if max_pixels is not None and info.width * info.height > max_pixels:

@@ -1,0 +1,81 @@
+"""Films whose headers do not tell the truth, or hold nothing to colour: each refused in one line, nothing written
+(issue 34: hostile films made here with PyAV, small)."""
+
+import dataclasses
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+from films import moving_square, write_film
+
+from colorizer.video import film as film_module
+from colorizer.video.io import FilmError, probe
+
+
+def test_a_film_longer_than_its_header_says_stops_at_the_limit_and_writes_nothing(tiny_colorizer, tmp_path, monkeypatch):
+    """An MKV whose Duration said 10 s held 120 s, and the page (limit 60 s) coloured it all."""
+    frames, _ = moving_square(50, step=(1, 0))
+    source = write_film(tmp_path / "long.mkv", frames, frame_rate=25)  # 2 s
+    real_probe = probe
+    monkeypatch.setattr(film_module, "probe", lambda path, *limits: dataclasses.replace(real_probe(path), duration=0.4, frames=10))  # a lying header
+    with pytest.raises(FilmError, match="longer than its header says"):
+        tiny_colorizer.colorize_video(source, tmp_path / "out.mp4", max_seconds=1)
+    assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob(".partial*"))
+
+
+def test_the_pages_frame_limit_bounds_a_short_film_of_many_frames(tiny_colorizer, tmp_path):
+    frames, _ = moving_square(30, step=(1, 0))
+    source = write_film(tmp_path / "fast.mp4", frames, frame_rate=250)  # 0.12 s of 30 frames
+    with pytest.raises(FilmError, match="30 frames; films up to 20 frames"):
+        tiny_colorizer.colorize_video(source, tmp_path / "out.mp4", max_seconds=60, max_frames=20)
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_frames_larger_than_the_header_are_refused_before_the_model(tiny_colorizer, tmp_path, monkeypatch):
+    """An MPEG-TS of small frames, then big ones: the header says small; the big frames went through the model."""
+    small, _ = moving_square(12, width=64, height=48, side=16)
+    large, _ = moving_square(4, width=320, height=240, side=60)
+    first = write_film(tmp_path / "a.ts", small)
+    second = write_film(tmp_path / "b.ts", large)
+    joined = tmp_path / "joined.mp4"  # named .mp4, as the film was
+    joined.write_bytes(first.read_bytes() + second.read_bytes())
+    assert (probe(joined).width, probe(joined).height) == (64, 48)
+    sizes = []
+    real = tiny_colorizer.predict_batch
+    monkeypatch.setattr(tiny_colorizer, "predict_batch", lambda images, **k: sizes.extend(i.shape for i in images) or real(images, **k))
+    with pytest.raises(FilmError, match="frame 13 is 320x240, but the film says 64x48"):
+        tiny_colorizer.colorize_video(joined, tmp_path / "out.mp4")
+    assert all(shape[:2] == (48, 64) for shape in sizes) and not (tmp_path / "out.mp4").exists()
+
+
+def test_a_video_stream_without_frames_is_no_film(tiny_colorizer, tmp_path):
+    """It was "complete", and the output had the sound alone."""
+    source = tmp_path / "empty.mp4"
+    with av.open(str(source), mode="w") as output:
+        video = output.add_stream("libx264", rate=25)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        sound = output.add_stream("aac", rate=8000, layout="mono")
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 8000), np.float32), format="fltp", layout="mono")
+        frame.sample_rate, frame.pts = 8000, 0
+        output.mux(sound.encode(frame))
+        output.mux(sound.encode(None))
+    with pytest.raises(FilmError, match="no frames|does not say|no video"):
+        tiny_colorizer.colorize_video(source, tmp_path / "out.mp4")
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_a_film_of_one_pixel_gets_one_clear_line(tiny_colorizer, tmp_path):
+    """It was "could not be colorized (IndexError: tuple index out of range)"."""
+    source = tmp_path / "dot.mkv"
+    with av.open(str(source), mode="w") as output:
+        video = output.add_stream("ffv1", rate=Fraction(25))
+        video.width, video.height, video.pix_fmt = 1, 1, "yuv444p"
+        for index in range(5):
+            frame = av.VideoFrame.from_ndarray(np.full((1, 1, 3), 120, np.uint8), format="rgb24")
+            frame.pts = index
+            output.mux(video.encode(frame))
+        output.mux(video.encode(None))
+    with pytest.raises(FilmError, match="1x1; films of at least 16x16 pixels"):
+        tiny_colorizer.colorize_video(source, tmp_path / "out.mp4")
+    assert not (tmp_path / "out.mp4").exists()
