@@ -184,3 +184,28 @@ def test_a_session_beyond_its_pixel_budget_is_asked_to_wait(tiny_colorizer, tmp_
     with pytest.raises(gradio.Error, match="please wait"):
         handler(photos[3], request=visitor)
     handler(photos[3], request=other)  # another visitor is not held back
+
+
+def test_a_fresh_session_per_request_does_not_reset_the_budget_of_one_address(tiny_colorizer, tmp_path, monkeypatch):
+    """The budget was keyed on the session hash, which a client chooses: a new hash per request reset it."""
+    from colorizer.app import pixel_budget
+
+    handler = ColorizeHandler(tiny_colorizer, allowed_folders=[tmp_path])
+    handler.sessions.pixels = 3 * 40 * 30
+    photos = [str(write(tmp_path / f"photo{index}.png", gradient_image(40, 30))) for index in range(5)]
+
+    def request(session, address, forwarded=None):
+        headers = {"x-forwarded-for": forwarded} if forwarded else {}
+        return type("Request", (), {"session_hash": session, "client": type("Client", (), {"host": address})(), "headers": headers})()
+
+    for index, photo in enumerate(photos[:3]):
+        handler(photo, request=request(f"fresh-{index}", "203.0.113.7"))
+    with pytest.raises(gradio.Error, match="please wait"):
+        handler(photos[3], request=request("fresh-3", "203.0.113.7"))
+    handler(photos[3], request=request("fresh-4", "198.51.100.2"))  # another address is not held back
+    # Behind a proxy every request has the proxy's address; its X-Forwarded-For counts only when trusted.
+    monkeypatch.setenv(pixel_budget.TRUST_FORWARDED, "1")
+    handler(photos[4], request=request("fresh-5", "10.0.0.1", forwarded="192.0.2.9, 10.0.0.1"))
+    assert pixel_budget.visitor_of(request("s", "10.0.0.1", "192.0.2.9, 10.0.0.1")).budget_key == "192.0.2.9"
+    monkeypatch.delenv(pixel_budget.TRUST_FORWARDED)
+    assert pixel_budget.visitor_of(request("s", "10.0.0.1", "192.0.2.9")).budget_key == "10.0.0.1"

@@ -28,7 +28,7 @@ from ..config import DEFAULT_STRENGTH
 from ..files import free_name
 from .memory_release import released_when_idle
 from .paint_box import picture, preview_size, scaled_hints
-from .pixel_budget import RENDER_SHARE, BudgetExceeded, RequestBudget, SessionBudgets
+from .pixel_budget import RENDER_SHARE, BudgetExceeded, RequestBudget, SessionBudgets, visitor_of
 from .prediction_store import Kept, PredictionStore
 from .refusals import checked_format, checked_strength, painted_strokes, refusal, refusals
 from .uploads import UploadError, read_upload
@@ -264,8 +264,8 @@ def upload_path(upload):
 
 
 def session_of(request):
-    """The visitor's session (one open page) a request comes from, for its pixel budget; None outside Gradio."""
-    return getattr(request, "session_hash", None)
+    """Who a request comes from (`pixel_budget.Visitor`): its page keys the photos kept for it, its address the budget."""
+    return visitor_of(request)
 
 
 def free_path(folder, stem, suffix):

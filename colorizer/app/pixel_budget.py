@@ -7,14 +7,43 @@ headers (`images.image_size`), before anything is decoded.
 """
 
 import collections
+import os
 import threading
 import time
+from dataclasses import dataclass
 
 REQUEST_PIXELS = 200_000_000  # one request: four 50 MP photos or fifty 4 MP ones, about 20 s of work on 2 cores
 SESSION_PIXELS = 600_000_000  # one session (one open page) within SESSION_WINDOW_S: about a minute of work
 SESSION_WINDOW_S = 600
 RENDER_SHARE = 0.5  # a render again (a stroke, a strength: no model) counts as this share of the photo's pixels
 MAX_SESSIONS = 10_000  # sessions remembered; the oldest are forgotten first
+TRUST_FORWARDED = "COLORIZER_TRUST_FORWARDED"  # set to 1 behind a proxy that sets X-Forwarded-For (a Hugging Face Space)
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who a request comes from: its page (`session`, which a client chooses and may change at will) and its
+    `address` (which it cannot). Budgets are kept by address where it is known; kept photos by both."""
+
+    session: str | None
+    address: str | None = None
+
+    @property
+    def budget_key(self):
+        return self.address or self.session
+
+
+def visitor_of(request) -> Visitor:
+    """The `Visitor` of a Gradio request (none outside Gradio: nothing is counted). Behind a proxy every request comes
+    from the proxy's address: with COLORIZER_TRUST_FORWARDED=1 the first address of X-Forwarded-For is taken instead
+    (set it only behind a proxy that writes that header, or a client could name any address)."""
+    if request is None:
+        return Visitor(None)
+    address = getattr(getattr(request, "client", None), "host", None)
+    headers = getattr(request, "headers", None) or {}
+    if os.environ.get(TRUST_FORWARDED) == "1" and headers.get("x-forwarded-for"):
+        address = headers["x-forwarded-for"].split(",")[0].strip()
+    return Visitor(getattr(request, "session_hash", None), address)
 
 
 class BudgetExceeded(Exception):
@@ -30,8 +59,10 @@ class SessionBudgets:
         self._spent = collections.OrderedDict()  # session -> deque of (time, pixels)
         self._lock = threading.Lock()
 
-    def spend(self, session, pixels):
-        """Count `pixels` against `session` (None: not counted), or raise BudgetExceeded when it has no room left."""
+    def spend(self, visitor, pixels):
+        """Count `pixels` against `visitor` (a `Visitor`, or any key; None: not counted), or raise BudgetExceeded when
+        it has no room left."""
+        session = visitor.budget_key if isinstance(visitor, Visitor) else visitor
         if session is None:
             return
         now = time.monotonic()
