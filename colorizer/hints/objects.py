@@ -75,7 +75,8 @@ def keep_to_painted(ab: np.ndarray, spread: np.ndarray, regions: PhotoRegions, p
     sizes = np.bincount(things.ravel(), minlength=count)
     mean, mean_square = region_means(things, count, lightness, lightness**2)
     texture = np.sqrt(np.maximum(mean_square - mean**2, 0))
-    weights = np.bincount(things.ravel(), counts.ravel(), minlength=count)[painted]  # photo pixels painted in each
+    region_counts = np.bincount(things.ravel(), counts.ravel(), minlength=count)  # photo pixels painted in each
+    weights = region_counts[painted]
     alike = np.exp(
         -((mean - np.average(mean[painted], weights=weights)) ** 2) / (2 * ALIKE_LIGHTNESS**2)
         - ((texture - np.average(texture[painted], weights=weights)) ** 2) / (2 * ALIKE_TEXTURE**2)
@@ -89,7 +90,6 @@ def keep_to_painted(ab: np.ndarray, spread: np.ndarray, regions: PhotoRegions, p
     stroke_area = counts.sum() * things.size / (photo_size[0] * photo_size[1])  # in the regions' pixels
     fill = np.where(painted, np.clip(FILL * stroke_area / np.maximum(sizes, 1), 0, 1), 0)[things] * near_stroke
     fill = _softened(fill) * painted[things]  # faded to the spread colour towards its edges, not beyond them
-    region_counts = np.bincount(things.ravel(), counts.ravel(), minlength=count)
     stroke_ab = np.stack([np.bincount(things.ravel(), sums[channel].ravel(), minlength=count) for channel in (0, 1)], -1)
     stroke_ab = lab.normalize_ab(stroke_ab / np.maximum(region_counts, 1)[:, None])[things]
     correction = fill[..., None] * (stroke_ab - ab) + (1 - fill[..., None]) * correction

@@ -150,13 +150,7 @@ def hint_map(hints, size, grid):
     Each hinted pixel falls in the cell its position maps to (the photo is resized to the
     model's square input, so the mapping is per axis); a cell's ab is the mean of its hints.
     """
-    if hints is None or len(hints) == 0:
-        return np.zeros((grid, grid, HINT_CHANNELS), np.float32)
-    width, height = size
-    cells = (np.asarray(hints.y) * grid // height) * grid + np.asarray(hints.x) * grid // width
-    counts = np.bincount(cells, minlength=grid * grid)
-    sums = np.stack([np.bincount(cells, weights=hints.ab[:, channel], minlength=grid * grid) for channel in (0, 1)])
-    return map_of_sums(counts, sums, grid)
+    return photo_hint_map(hints, size, grid)  # the same cells and means, counted by `hint_sums`
 
 
 def map_of_sums(counts, sums, grid):
