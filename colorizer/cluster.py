@@ -8,7 +8,8 @@ every two of the cluster's CPUs, or for every GPU) reads, colorizes and writes e
 outcome. An output that exists is skipped, so a crashed job is resumed by running it again; a
 local output is written under a temporary name and renamed, an object store's appears whole
 when its upload ends; a photo retried after a worker died is written again to the same name.
-Imported only when `--ray` is given (`pip install "colorizer[ray]"`).
+This package (and the shipped model) travels to the workers with the job (Ray's `py_modules`), so
+a node needs only the dependencies. Imported only when `--ray` is given (`pip install "ray[data]"`).
 """
 
 import functools
@@ -16,15 +17,23 @@ import io
 import logging
 import os
 import posixpath
+import shutil
+import signal
+import socket
 import tempfile
+import threading
+import time
 import warnings
 from pathlib import Path, PurePosixPath
 
 from .colour.images import IMAGE_SUFFIXES
 from .colour.outputs import OUTPUT_FORMATS
 from .files import plan_output_names
+from .resources import PACKAGE_ROOT, shipped_weights
 
-INSTALL_HINT = 'colorize --ray needs Ray Data: pip install "colorizer[ray]"'
+INSTALL_HINT = 'colorize --ray needs Ray Data: pip install "ray[data]"'
+CONNECT_WAIT_S = 30  # how long `--ray HOST:PORT` waits for its head to answer (--ray-wait)
+HEAD_LOST_S = 10  # a head silent this long mid-job is gone (Ray's own driver would wait 60 s, then exit without a word)
 BATCH = 8  # photos an actor colorizes per call: the model's batch, and what a dead worker's retry repeats at most
 CPUS_PER_ACTOR = 2  # measured on 2 cores: one actor of 2 CPUs colours 13.2 photos/s, two of 1 CPU 9.7 (one machine: 14.9)
 STATUS_FIELDS = ("source", "target", "outcome", "reason", "note")
@@ -38,6 +47,80 @@ def import_ray():
     except ImportError:
         raise ImportError(INSTALL_HINT) from None
     return ray
+
+
+class ClusterUnreachable(ConnectionError):
+    """Nothing answers at the cluster's address; the message is one line for the user."""
+
+
+def head_address(address):
+    """(host, port) of `HOST:PORT` or `ray://HOST:PORT`; None for `auto` and what else Ray resolves itself."""
+    host, colon, port = address.removeprefix("ray://").rpartition(":")
+    return (host.strip("[]"), int(port)) if colon and host and port.isdigit() else None
+
+
+def wait_for_head(address, wait_s=CONNECT_WAIT_S):
+    """Return once something answers at `address`, or raise ClusterUnreachable after `wait_s` seconds.
+
+    Ray itself retries an address where nothing answers for minutes, in C++ that no signal stops.
+    """
+    found = head_address(address)
+    if found is None:
+        return
+    host, port = found
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise ClusterUnreachable(f"cannot find the Ray head's host {host} ({error.strerror})") from None
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=max(0.1, min(5.0, deadline - time.monotonic()))):
+                return
+        except OSError as error:
+            if time.monotonic() >= deadline:
+                raise ClusterUnreachable(
+                    f"no Ray cluster answers at {address} ({error.strerror or error}; waited {wait_s:g} s, "
+                    "--ray-wait SECONDS waits longer)"
+                ) from None
+            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+
+
+def watch_head(gcs_address, on_lost, lost_after_s=HEAD_LOST_S):
+    """A daemon thread that calls `on_lost()` once, when the head at `gcs_address` has not answered for `lost_after_s`."""
+    host, port = head_address(gcs_address)
+
+    def watch():
+        answered = time.monotonic()
+        while time.monotonic() - answered < lost_after_s:
+            time.sleep(1)
+            try:
+                with socket.create_connection((host, port), timeout=2):
+                    answered = time.monotonic()
+            except OSError:
+                pass
+        on_lost()
+
+    watcher = threading.Thread(target=watch, name="ray-head-watch", daemon=True)
+    watcher.start()
+    return watcher
+
+
+def shipped_project(folder):
+    """This package with the shipped model inside it, copied under `folder`: what the workers import.
+
+    In a source checkout the model lives beside the package (`weights/`); installed, inside it.
+    """
+    copy = Path(folder) / "colorizer"
+    leave_out = shutil.ignore_patterns("__pycache__", "*.pyc", "shipped_weights")
+    shutil.copytree(PACKAGE_ROOT, copy, ignore=leave_out)
+    shutil.copytree(shipped_weights(), copy / "shipped_weights", ignore=leave_out)
+    return copy
+
+
+def runtime_env(folder):
+    """The job's Ray runtime environment: this project (copied under `folder`) and the settings its workers read."""
+    return {"py_modules": [str(shipped_project(folder))], "env_vars": {"COLORIZER_VERBOSE": os.environ.get("COLORIZER_VERBOSE", "")}}
 
 
 def filesystem(location):
@@ -164,51 +247,76 @@ def _use_only_assigned_cpus():
 
 
 def run(address, inputs, output, *, model=None, revision=None, precision="auto", strength=1.0, output_format="png",
-        quality=90, overwrite=False, progress=None):
-    """Colorize every photo under `inputs` into `output` on the Ray cluster at `address`; returns the status rows.
+        quality=90, overwrite=False, wait_s=CONNECT_WAIT_S, planned=None, progress=None, head_lost=None):
+    """Colorize every photo under `inputs` into `output` on the Ray cluster at `address`.
 
-    `progress(count)` is called as outcomes arrive.
+    Returns (status rows, how many outputs existed and were skipped). `planned(count)` is called
+    once the photos to colour are counted, `progress(count)` as their outcomes arrive, and
+    `head_lost()` (from another thread) if the head stops answering mid-job. Raises
+    ClusterUnreachable when nothing answers at `address` within `wait_s` seconds.
     """
-    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # Ray's C++ core logs notes about its own internals as errors
     ray = import_ray()
+    wait_for_head(address, wait_s)
     inputs = [str(path) if "://" in str(path) else os.path.abspath(path) for path in inputs]  # the workers' folders are not ours
     output = str(output) if "://" in str(output) else os.path.abspath(output)
-    ray.init(address=address, logging_level="ERROR", log_to_driver=False,
-             runtime_env={"env_vars": {"COLORIZER_VERBOSE": os.environ.get("COLORIZER_VERBOSE", "")}})
+    with tempfile.TemporaryDirectory(prefix="colorizer-job-") as folder:
+        ray.init(address=address, logging_level="ERROR", log_to_driver=False, runtime_env=runtime_env(folder))
+    if threading.current_thread() is threading.main_thread():  # Ray's handler prints a stack trace; stop as on Ctrl-C
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     logging.getLogger("ray.data").setLevel(logging.ERROR)
     ray.data.DataContext.get_current().enable_progress_bars = False  # our own bar counts photos; Ray Data's would print beside it
+    if head_lost:
+        watch_head(ray.get_runtime_context().gcs_address, head_lost)
     try:
-        resources = ray.cluster_resources()
-        suffix = OUTPUT_FORMATS[output_format]
-        dataset = ray.data.from_arrow_refs([ray.remote(_plan_table).remote(inputs, output, suffix)])
-        gpus = int(resources.get("GPU", 0))
-        smallest_node = min(node["Resources"].get("CPU", 1) for node in ray.nodes() if node["Alive"])
-        cpus_per_actor = max(1, min(CPUS_PER_ACTOR, int(smallest_node)))
-        actors = max(1, gpus or int(resources.get("CPU", 1)) // cpus_per_actor)
-        settings = {
-            "model": model, "revision": revision, "precision": precision, "strength": strength, "output_format": output_format,
-            "quality": quality, "overwrite": overwrite,
-        }
-        statuses = dataset.map_batches(  # Ray Data restarts a dead actor and retries its batch (max_restarts -1 by default)
-            ColorizeActor, fn_constructor_kwargs=settings, batch_size=BATCH, compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors),
-            num_gpus=1 if gpus else 0, num_cpus=0 if gpus else cpus_per_actor, batch_format="numpy",
-        )
+        table, count, skipped = ray.remote(_plan_table).options(num_returns=3).remote(inputs, output, OUTPUT_FORMATS[output_format], overwrite)
+        count, skipped = ray.get([count, skipped])
+        if planned:
+            planned(count)
+        if not count:
+            return [], skipped
         rows = []
-        for batch in statuses.iter_batches(batch_size=BATCH, batch_format="numpy"):
-            count = len(batch["source"])
+        for batch in _statuses(ray, table, count, model=model, revision=revision, precision=precision, strength=strength,
+                               output_format=output_format, quality=quality, overwrite=overwrite):
             rows.extend(dict(zip(STATUS_FIELDS, values)) for values in zip(*(batch[name].tolist() for name in STATUS_FIELDS)))
             if progress:
-                progress(count)
-        return rows
+                progress(len(batch["source"]))
+        return rows, skipped + sum(row["outcome"] == "skipped" for row in rows)
     finally:
         ray.shutdown()
 
 
-def _plan_table(inputs, output, suffix):
-    """`plan` as an Arrow table (on a worker: the listing never passes through the driver)."""
+def _statuses(ray, table, count, **settings):
+    """Batches of status rows from an actor pool sized to the cluster (and to the job: no more actors than batches)."""
+    resources = ray.cluster_resources()
+    gpus = int(resources.get("GPU", 0))
+    smallest_node = min(node["Resources"].get("CPU", 1) for node in ray.nodes() if node["Alive"])
+    cpus_per_actor = max(1, min(CPUS_PER_ACTOR, int(smallest_node)))
+    actors = max(1, min(gpus or int(resources.get("CPU", 1)) // cpus_per_actor, -(-count // BATCH)))
+    statuses = ray.data.from_arrow_refs([table]).map_batches(  # a dead actor is restarted and its batch retried
+        ColorizeActor, fn_constructor_kwargs=settings, batch_size=BATCH, compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors),
+        num_gpus=1 if gpus else 0, num_cpus=0 if gpus else cpus_per_actor, batch_format="numpy",
+    )
+    return statuses.iter_batches(batch_size=BATCH, batch_format="numpy")
+
+
+def _plan_table(inputs, output, suffix, overwrite):
+    """(`plan` as an Arrow table, its length, outputs that exist and are left out): on a worker, never through the driver."""
     import pyarrow
 
     steps = plan(inputs, output, suffix)
-    return pyarrow.table({
-        "source": [step[0] for step in steps], "target": [step[1] for step in steps], "note": [step[2] or "" for step in steps],
+    done = set() if overwrite else existing(output)
+    todo = [step for step in steps if step[1] not in done]
+    table = pyarrow.table({
+        "source": [step[0] for step in todo], "target": [step[1] for step in todo], "note": [step[2] or "" for step in todo],
     })
+    return table, len(todo), len(steps) - len(todo)
+
+
+def existing(output):
+    """Every file under `output`, named as `plan` names targets: one listing, not a question per photo."""
+    from pyarrow.fs import FileSelector, FileType
+
+    out_fs, root = filesystem(output)
+    if out_fs.get_file_info(root).type != FileType.Directory:
+        return set()
+    return {uri(output, entry.path) for entry in out_fs.get_file_info(FileSelector(root, recursive=True)) if entry.type == FileType.File}

@@ -15,6 +15,7 @@ SHIPPED_WEIGHTS = "colorizer.shipped_weights"
 EXAMPLES = "colorizer.examples"
 OVERRIDES = {SHIPPED_WEIGHTS: "COLORIZER_SHIPPED_WEIGHTS", EXAMPLES: "COLORIZER_EXAMPLES"}
 PACKAGE_ROOT = Path(__file__).resolve().parent
+DISTRIBUTION = "photo-colorizer"  # the name pip knows this project by (on PyPI, "colorizer" is another project)
 
 
 def shipped_weights() -> Path:
@@ -49,7 +50,7 @@ def _checkout_folder(package: str) -> Path | None:
     if not pyproject.is_file():
         return None
     settings = tomllib.loads(pyproject.read_text())
-    if settings.get("project", {}).get("name") != "colorizer":
+    if settings.get("project", {}).get("name") != DISTRIBUTION:
         return None
     folder = settings.get("tool", {}).get("setuptools", {}).get("package-dir", {}).get(package)
     return PACKAGE_ROOT.parent / folder if folder else None

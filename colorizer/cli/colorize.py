@@ -1,10 +1,12 @@
 """colorize (or python -m colorizer): PHOTO_FILM_OR_FOLDER... --output DIR"""
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
 
+from ..cluster import CONNECT_WAIT_S
 from ..colour import images, outputs
 from ..colour.images import IMAGE_SUFFIXES, MAX_PIXELS, ImageError
 from ..colour.outputs import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS
@@ -81,7 +83,11 @@ def parse_args(argv=None):
     parser.add_argument(
         "--ray", metavar="ADDRESS", default=None,
         help="colorize the photos on a Ray cluster (auto, HOST:PORT or ray://HOST:10001): the same files, made by its "
-        'workers; inputs and output may also be s3:// or gs:// URIs. Photos only, no --hints. Needs pip install "colorizer[ray]"',
+        'workers; inputs and output may also be s3:// or gs:// URIs. Photos only, no --hints. Needs pip install "ray[data]"',
+    )
+    parser.add_argument(
+        "--ray-wait", type=float, default=CONNECT_WAIT_S, metavar="SECONDS",
+        help="with --ray HOST:PORT: how long to wait for the cluster to answer before giving up (default: %(default)g)",
     )
     return parser.parse_args(argv)
 
@@ -208,6 +214,7 @@ def cluster_command(args):
         print(f"error: {problem}", file=sys.stderr)
         return 2
     from .. import cluster
+    from ..ray_logs import ray_core_logs_left_out
 
     try:
         cluster.import_ray()
@@ -215,16 +222,27 @@ def cluster_command(args):
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"Colorizing on the Ray cluster at {args.ray}; {describe(args.precision)} (on each worker)", flush=True)
-    with progress_bar(desc="Colorizing", unit="photo", log_every_s=PROGRESS_LOG_S) as bar:
-        rows = cluster.run(
-            args.ray, args.inputs, args.output, model=args.model, revision=args.revision, precision=args.precision,
-            strength=args.strength, output_format=args.format, quality=args.quality, overwrite=args.overwrite, progress=bar.update,
-        )
+    with progress_bar(desc="Colorizing", unit="photo", log_every_s=PROGRESS_LOG_S) as bar, ray_core_logs_left_out():
+        try:
+            rows, skipped = cluster.run(
+                args.ray, args.inputs, args.output, model=args.model, revision=args.revision, precision=args.precision,
+                strength=args.strength, output_format=args.format, quality=args.quality, overwrite=args.overwrite,
+                wait_s=args.ray_wait, planned=bar.set_total, progress=bar.update, head_lost=lambda: head_lost(args),
+            )
+        except cluster.ClusterUnreachable as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print(f"\ninterrupted: the photos written to {args.output} are whole; run the same command again to do the rest",
+                  file=sys.stderr)
+            return 130
+    if not rows and skipped:
+        print(f"Nothing to do: all {skipped} colour photos exist in {args.output} (--overwrite makes them again)")
+        return 0
     outcomes = [row["outcome"] for row in rows]
     for row in rows:
         if row["note"] and row["outcome"] == "written":
             print(f"note: {row['note']}", file=sys.stderr)
-    skipped = outcomes.count("skipped")
     print(f"Wrote {outcomes.count('written')} colour photo(s) to {args.output}" + (f"; skipped {skipped} that exist (--overwrite)" if skipped else ""))
     failures = [row for row in rows if row["outcome"] == "failed"]
     for row in failures:
@@ -234,6 +252,13 @@ def cluster_command(args):
     if not rows:
         print("error: no images found in the given paths", file=sys.stderr)
     return 1 if failures or not rows else 0
+
+
+def head_lost(args):
+    """The cluster's head stopped answering mid-job: one line, and the process ends (Ray's driver cannot go on)."""
+    print(f"\nerror: the Ray cluster at {args.ray} stopped answering mid-job; the photos it wrote to {args.output} are whole: "
+          "run the same command again to do the rest", file=sys.stderr, flush=True)
+    os._exit(1)
 
 
 def colorize_one(colorizer, args, file, target, note):

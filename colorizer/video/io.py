@@ -21,6 +21,7 @@ from .formats import DEFAULT_VIDEO_QUALITY
 VIDEO_CODEC, PIXEL_FORMAT, ENCODER_PRESET = "libx264", "yuv420p", "fast"
 AUDIO_COPIED = {"aac", "mp3", "opus", "ac3", "eac3", "alac", "flac"}  # codecs MP4 holds as they are; others become AAC
 AUDIO_LEAD_S = 1.0  # audio is written up to this far ahead of the frames: enough for the muxer to interleave
+HEADER_ONLY = {"skip_frame": "all"}  # FFmpeg's stream probing decodes no frame (a 16000x16000 one took 730 MB)
 MIN_FRAME_SIDE = 16  # pixels: a smaller frame holds nothing to colour (and 1x1 broke the flow)
 
 
@@ -46,7 +47,7 @@ class FilmInfo:
 def probe(path, max_duration=None, max_pixels=None) -> FilmInfo:
     """The film's `FilmInfo` from its header, checked against the limits before anything is decoded."""
     try:
-        with av.open(str(path)) as container:
+        with av.open(str(path), options=HEADER_ONLY) as container:
             if not container.streams.video:
                 raise FilmError(f"{path}: no video stream")
             stream = container.streams.video[0]

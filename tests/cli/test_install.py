@@ -95,3 +95,10 @@ def test_installed_dependencies_are_the_requirements(installed):
     assert declared == pinned
     extras = [line for line in lines if "extra ==" in line]
     assert len(extras) == 1 and extras[0].startswith("ray[data]") and 'extra == "ray"' in extras[0]  # colorize --ray, optional
+
+
+def test_pip_knows_it_by_its_own_name(installed):
+    """On PyPI, `colorizer` is an unrelated project: ours is `photo-colorizer`, imported as `colorizer`."""
+    venv, home = installed
+    shown = run_outside(venv, home, "python", "-m", "pip", "show", "photo-colorizer")
+    assert shown.returncode == 0 and "Name: photo-colorizer" in shown.stdout, shown.stderr[-2000:]

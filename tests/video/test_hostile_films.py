@@ -2,6 +2,8 @@
 (issue 34: hostile films made here with PyAV, small)."""
 
 import dataclasses
+import subprocess
+import sys
 from fractions import Fraction
 
 import av
@@ -79,3 +81,35 @@ def test_a_film_of_one_pixel_gets_one_clear_line(tiny_colorizer, tmp_path):
     with pytest.raises(FilmError, match="1x1; films of at least 16x16 pixels"):
         tiny_colorizer.colorize_video(source, tmp_path / "out.mp4")
     assert not (tmp_path / "out.mp4").exists()
+
+
+PROBE_AND_MEASURE = """
+import re, sys
+from pathlib import Path
+from colorizer.video.io import FilmError, probe
+
+def peak_kb():  # this process's own peak (getrusage's maxrss keeps the parent's across exec)
+    return int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1))
+
+before = peak_kb()
+try:
+    probe(sys.argv[1], max_pixels=4e6)
+except FilmError as error:
+    print(error)
+print((peak_kb() - before) // 1024)
+"""
+
+
+def test_a_huge_frame_is_refused_from_the_header_without_decoding_it(tmp_path):
+    """A 16000x16000 film was refused only after its first frame was decoded (+730 MB)."""
+    side = 8192
+    with av.open(str(tmp_path / "huge.mp4"), "w") as container:
+        stream = container.add_stream("libx264", rate=25, options={"preset": "ultrafast"})
+        stream.width = stream.height = side
+        for packet in [*stream.encode(av.VideoFrame(side, side, "yuv420p")), *stream.encode()]:
+            container.mux(packet)
+    run = subprocess.run([sys.executable, "-c", PROBE_AND_MEASURE, str(tmp_path / "huge.mp4")],
+                         capture_output=True, text=True, timeout=120, check=True)
+    refusal, grown_mb = run.stdout.splitlines()
+    assert refusal == f"{tmp_path / 'huge.mp4'}: {side}x{side}; films up to 4 MP a frame are accepted here"
+    assert int(grown_mb) < 40  # one decoded 8192x8192 frame is 100 MB in YUV
