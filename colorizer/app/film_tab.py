@@ -18,6 +18,7 @@ from ..files import fit_file_name
 from ..video.formats import FILM_SUFFIX
 from .memory_release import released_when_idle
 from .paint_box import paint_box, picture, preview_size, scaled_hints
+from .pixel_budget import BudgetExceeded, visitor_of
 from .refusals import checked_strength, painted_strokes, refusal, refusals
 from .uploads import UploadError, checked_upload
 
@@ -40,13 +41,13 @@ class FilmHandler:
     def __init__(self, handler):
         self.handler = handler
 
-    def __call__(self, film, strength=DEFAULT_STRENGTH, progress=gr.Progress()):  # noqa: B008 (how Gradio passes its progress bar)
+    def __call__(self, film, strength=DEFAULT_STRENGTH, progress=gr.Progress(), request: gr.Request = None):  # noqa: B008 (Gradio's way)
         """Returns the colour film's path; every refusal is a message for the page and a line in the log."""
-        return self.colorize(film, strength, None, progress)
+        return self.colorize(film, strength, None, progress, request)
 
-    def with_strokes(self, film, strength, value, progress=gr.Progress()):  # noqa: B008
+    def with_strokes(self, film, strength, value, progress=gr.Progress(), request: gr.Request = None):  # noqa: B008
         """The film coloured again with the strokes painted on its first frame (the paint box's value, unprocessed)."""
-        return self.colorize(film, strength, value, progress)
+        return self.colorize(film, strength, value, progress, request)
 
     def first_frame(self, film):
         """The paint box's picture: the film's first frame in gray (`paint_box.picture`; nothing if unreadable)."""
@@ -67,17 +68,19 @@ class FilmHandler:
             raise refusal(message, f"refused a film upload ({error})") from None
 
     @released_when_idle  # both ways in (`__call__`, `with_strokes`) colorize here
-    def colorize(self, film, strength, painted, progress):
+    def colorize(self, film, strength, painted, progress, request=None):
         """The film coloured (with the strokes of the paint box's value `painted` on its first frame, if any) into a
-        new result folder; its path."""
+        new result folder; its path. Its frames (the header's count) are charged to the visitor's film budget."""
         from ..video.io import FilmError, probe
 
         if film is None:
             return None
         strength = checked_strength(strength)
         path, name = self.checked(film)
-        with refusals(name, {FilmError: lambda error: str(error).replace(str(path), name)}):  # no server paths shown
+        explained = {FilmError: lambda error: str(error).replace(str(path), name), BudgetExceeded: lambda error: f"{name}: {error}"}
+        with refusals(name, explained):  # (no server paths shown)
             info = probe(path, MAX_PAGE_FILM_SECONDS, MAX_PAGE_FILM_PIXELS)
+            self.handler.film_sessions.spend(visitor_of(request), min(info.frames, MAX_PAGE_FILM_FRAMES))
             target = self.handler.new_result_folder() / fit_file_name(Path(name).stem + "-colour", FILM_SUFFIX)
             strokes = painted_strokes(painted, preview_size((info.width, info.height)))
             hints = scaled_hints(strokes, (info.width, info.height)) if strokes is not None else None

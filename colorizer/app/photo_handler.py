@@ -46,6 +46,7 @@ class ColorizeHandler:
         self.colorizer = colorizer
         self.allowed_folders = allowed_folders or allowed_upload_folders()
         self.sessions = SessionBudgets()
+        self.film_sessions = SessionBudgets(unit="frames")  # films: one at a time, and so many frames a visitor
         self.kept = PredictionStore()  # the photos being worked on: strokes, strength and format render them again
         self.results = Path(tempfile.mkdtemp(prefix="colorizer-app-"))
         self._sweeping = threading.Lock()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 REQUEST_PIXELS = 200_000_000  # one request: four 50 MP photos or fifty 4 MP ones, about 20 s of work on 2 cores
 SESSION_PIXELS = 600_000_000  # one session (one open page) within SESSION_WINDOW_S: about a minute of work
 SESSION_WINDOW_S = 600
+SESSION_FILM_FRAMES = 3600  # one visitor's film frames within SESSION_WINDOW_S: two of the page's longest films
 RENDER_SHARE = 0.5  # a render again (a stroke, a strength: no model) counts as this share of the photo's pixels
 MAX_SESSIONS = 10_000  # sessions remembered; the oldest are forgotten first
 TRUST_FORWARDED = "COLORIZER_TRUST_FORWARDED"  # set to 1 behind a proxy that sets X-Forwarded-For (a Hugging Face Space)
@@ -51,11 +52,14 @@ class BudgetExceeded(Exception):
 
 
 class SessionBudgets:
-    """Pixels colorized per session in the last SESSION_WINDOW_S, and the check that refuses more."""
+    """Pixels (or film frames: `unit`) colorized per visitor in the last SESSION_WINDOW_S, and the check that refuses more."""
 
-    def __init__(self, pixels=None, window_s=None):
-        self.pixels = SESSION_PIXELS if pixels is None else pixels
+    UNITS = {"pixels": ("MP", 1e6), "frames": ("frames of film", 1)}
+
+    def __init__(self, pixels=None, window_s=None, unit="pixels"):
+        self.pixels = (SESSION_PIXELS if unit == "pixels" else SESSION_FILM_FRAMES) if pixels is None else pixels
         self.window_s = SESSION_WINDOW_S if window_s is None else window_s
+        self.unit = unit
         self._spent = collections.OrderedDict()  # session -> deque of (time, pixels)
         self._lock = threading.Lock()
 
@@ -73,10 +77,10 @@ class SessionBudgets:
             used = sum(amount for _, amount in spent)
             if used + pixels > self.pixels:
                 self._spent[session] = spent
-                minutes = self.window_s / 60
+                minutes, (name, scale) = self.window_s / 60, self.UNITS[self.unit]
                 raise BudgetExceeded(
-                    f"this page has colorized {used / 1e6:.0f} MP in the last {minutes:.0f} minutes, the most one visitor "
-                    f"may ({self.pixels / 1e6:.0f} MP); please wait a few minutes"
+                    f"this page has colorized {used / scale:.0f} {name} in the last {minutes:.0f} minutes, the most one "
+                    f"visitor may ({self.pixels / scale:.0f} {name}); please wait a few minutes"
                 )
             spent.append((now, pixels))
             self._spent[session] = spent

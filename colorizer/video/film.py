@@ -49,7 +49,9 @@ def colorize_film(
             batch = list(itertools.islice(frames, FRAMES_PER_BATCH))
             if not batch:
                 break
-            for index, prediction in enumerate(colorizer.predict_batch(batch, batch_size=FRAMES_PER_BATCH), start):
+            times, pictures = zip(*batch)
+            predictions = colorizer.predict_batch(list(pictures), batch_size=FRAMES_PER_BATCH)
+            for index, (seconds, prediction) in enumerate(zip(times, predictions), start):
                 pair = steadiness.next_frame(prediction.lightness) if steadiness else None
                 if index == hints_frame and stroke_hints is not None:
                     track = StrokeTrack(stroke_hints, size, colorizer.config.input_size)
@@ -59,7 +61,7 @@ def colorize_film(
                 if steadiness:
                     ab = steadiness.show(ab)
                 shown = dataclasses.replace(prediction, ab=ab, features=None, regions=None)  # its ab is the colour to show
-                writer.write(colorizer.render_pixels(shown, strength)[..., :3])
+                writer.write(colorizer.render_pixels(shown, strength)[..., :3], seconds)
             if progress:
                 progress(len(batch))
         if writer.frames_written == 0:
@@ -68,16 +70,16 @@ def colorize_film(
 
 
 def checked_frames(source, info, max_seconds, max_frames=None):
-    """The film's frames, each checked against what its header promised: the frame size, and no more frames than
-    `max_seconds` holds at its frame rate, nor than `max_frames` (a header may say 10 s of a film of 120). A FilmError
-    stops the film."""
+    """The film's (seconds, frame) pairs, each checked against what its header promised: the frame size, and no more
+    frames than `max_seconds` holds at its frame rate, nor than `max_frames` (a header may say 10 s of a film of 120).
+    A FilmError stops the film."""
     limits = [math.floor(max_seconds * info.frame_rate) + 1 if max_seconds is not None else None, max_frames]
     most = min((limit for limit in limits if limit is not None), default=None)
-    for number, frame in enumerate(read_frames(source), 1):
+    for number, (seconds, frame) in enumerate(read_frames(source, times=True), 1):
         if frame.shape[:2] != (info.height, info.width):
             raise FilmError(f"{source}: frame {number} is {frame.shape[1]}x{frame.shape[0]}, but the film says "
                             f"{info.width}x{info.height}; films that change size are not accepted")
         if most is not None and number > most:
             raise FilmError(f"{source}: longer than its header says: over {most} frames "
                             f"({max_seconds:.0f} s at {float(info.frame_rate):.3g} fps, or the frame limit); not written")
-        yield frame
+        yield seconds, frame

@@ -22,6 +22,8 @@ VIDEO_CODEC, PIXEL_FORMAT, ENCODER_PRESET = "libx264", "yuv420p", "fast"
 AUDIO_COPIED = {"aac", "mp3", "opus", "ac3", "eac3", "alac", "flac"}  # codecs MP4 holds as they are; others become AAC
 AUDIO_LEAD_S = 1.0  # audio is written up to this far ahead of the frames: enough for the muxer to interleave
 HEADER_ONLY = {"skip_frame": "all"}  # FFmpeg's stream probing decodes no frame (a 16000x16000 one took 730 MB)
+TIME_BASE = Fraction(1, 90000)  # the written film's clock: a frame keeps its time to 11 microseconds (MPEG's clock)
+TIME_ROUNDING_S = 0.001  # frame times this close to the steady rhythm are taken as on it
 MIN_FRAME_SIDE = 16  # pixels: a smaller frame holds nothing to colour (and 1x1 broke the flow)
 
 
@@ -82,14 +84,24 @@ def _reason(error):
     return getattr(error, "strerror", None) or str(error)
 
 
-def read_frames(path):
-    """The film's frames, one at a time, as RGB arrays (H x W x 3, uint8)."""
+def read_frames(path, times=False):
+    """The film's frames, one at a time, as RGB arrays (H x W x 3, uint8).
+
+    With `times`, (seconds since the first frame, frame) pairs: a film whose frames come at
+    uneven times (variable frame rate) keeps them. A frame without a time gets None.
+    """
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
+            start = None
             for frame in container.decode(stream):
-                yield frame.to_ndarray(format="rgb24")
+                rgb = frame.to_ndarray(format="rgb24")
+                if not times:
+                    yield rgb
+                    continue
+                start = frame.time if start is None else start
+                yield (None if frame.time is None or start is None else frame.time - start), rgb
     except av.FFmpegError as error:
         raise FilmError(f"{path}: the film is damaged ({_reason(error)})") from None
 
@@ -105,13 +117,14 @@ class FilmWriter:
     def __init__(self, destination, size, frame_rate, sound_from=None, quality=DEFAULT_VIDEO_QUALITY):
         self.destination, self.size, self.frame_rate, self.sound_from = Path(destination), size, Fraction(frame_rate), sound_from
         self.partial = self.destination.with_name(f".partial-{uuid.uuid4().hex[:12]}.mp4")
-        self.quality, self.frames_written = quality, 0
+        self.quality, self.frames_written, self.last_pts = quality, 0, -1
 
     def __enter__(self):
         self.destination.parent.mkdir(parents=True, exist_ok=True)
         self.output = av.open(str(self.partial), mode="w", format="mp4")
         try:
             self.video = self.output.add_stream(VIDEO_CODEC, rate=self.frame_rate)
+            self.video.codec_context.time_base = self.video.time_base = TIME_BASE
             self.video.width, self.video.height = self.size[0] // 2 * 2, self.size[1] // 2 * 2
             self.video.pix_fmt = PIXEL_FORMAT
             self.video.options = {"crf": str(self.quality), "preset": ENCODER_PRESET}
@@ -121,15 +134,21 @@ class FilmWriter:
             raise
         return self
 
-    def write(self, rgb: np.ndarray):
-        """Encode one frame (H x W x 3 uint8, the film's size) and the sound that goes with it."""
+    def write(self, rgb: np.ndarray, seconds: float | None = None):
+        """Encode one frame (H x W x 3 uint8, the film's size) at `seconds` from the start, and the sound that goes
+        with it. A frame comes one frame period after the last unless its time says otherwise by more than a
+        container's rounding (MKV keeps milliseconds), so that a steady film stays exactly steady."""
         rgb = rgb[: self.video.height, : self.video.width]
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-        frame.pts = self.frames_written
+        period = round(1 / (self.frame_rate * TIME_BASE))
+        pts = self.last_pts + period if self.frames_written else 0
+        if seconds is not None and self.frames_written and abs(seconds / TIME_BASE - pts) > TIME_ROUNDING_S / TIME_BASE:
+            pts = max(round(seconds / TIME_BASE), self.last_pts + 1)
+        frame.pts, frame.duration, frame.time_base = pts, period, TIME_BASE  # (the last frame's length is its duration)
         self.output.mux(self.video.encode(frame))
-        self.frames_written += 1
+        self.frames_written, self.last_pts = self.frames_written + 1, pts
         if self.audio:
-            self.audio.copy_until(self.frames_written / self.frame_rate + AUDIO_LEAD_S)
+            self.audio.copy_until(float((pts + period) * TIME_BASE) + AUDIO_LEAD_S)
 
     def __exit__(self, kind, error, traceback):
         if kind is not None:

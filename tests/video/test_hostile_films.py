@@ -113,3 +113,47 @@ def test_a_huge_frame_is_refused_from_the_header_without_decoding_it(tmp_path):
     refusal, grown_mb = run.stdout.splitlines()
     assert refusal == f"{tmp_path / 'huge.mp4'}: {side}x{side}; films up to 4 MP a frame are accepted here"
     assert int(grown_mb) < 40  # one decoded 8192x8192 frame is 100 MB in YUV
+
+
+def frame_times(path):
+    with av.open(str(path)) as container:
+        return [float(frame.time) for frame in container.decode(video=0)]
+
+
+def test_a_film_of_uneven_frame_times_keeps_them(tiny_colorizer, tmp_path):
+    """60 frames over 3.44 s came out at a constant 25 fps, 2.4 s long (and any sound with them out of step)."""
+    frames, _ = moving_square(60, step=(1, 0))
+    times = np.cumsum([0] + [0.02 if index % 3 else 0.12 for index in range(59)])  # 20 ms and 120 ms apart
+    source = tmp_path / "uneven.mp4"
+    with av.open(str(source), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        stream.codec_context.time_base = stream.time_base = Fraction(1, 1000)
+        for seconds, rgb in zip(times, frames):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts, frame.time_base = round(seconds * 1000), Fraction(1, 1000)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    assert np.allclose(frame_times(source), times, atol=0.002)
+
+    tiny_colorizer.colorize_video(source, tmp_path / "colour.mp4")
+    assert np.allclose(frame_times(tmp_path / "colour.mp4"), times, atol=0.002)
+
+
+def test_a_visitors_films_are_charged_in_frames(tiny_colorizer, tmp_path):
+    """Films were never charged against the page's budgets: one visitor could keep the film queue busy for ever."""
+    import gradio
+
+    from colorizer.app import film_tab
+    from colorizer.app.photo_handler import ColorizeHandler
+
+    frames, _ = moving_square(6, step=(1, 0))
+    reels = [write_film(tmp_path / "uploads" / f"reel{index}.mp4", frames) for index in range(3)]
+    films = film_tab.FilmHandler(ColorizeHandler(tiny_colorizer, allowed_folders=[(tmp_path / "uploads").resolve()]))
+    films.handler.film_sessions.pixels = 12  # two films of 6 frames
+    visitor = type("Request", (), {"session_hash": "visitor", "client": type("Client", (), {"host": "203.0.113.7"})(), "headers": {}})()
+    for reel in reels[:2]:
+        films({"path": str(reel), "orig_name": reel.name}, request=visitor)
+    with pytest.raises(gradio.Error, match="reel2.mp4: this page has colorized 12 frames of film in the last 10 minutes, the most one visitor may"):
+        films({"path": str(reels[2]), "orig_name": reels[2].name}, request=visitor)
+    films({"path": str(reels[2]), "orig_name": reels[2].name}, request=None)  # outside the page (no visitor): not counted
