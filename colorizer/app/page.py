@@ -11,7 +11,6 @@ endpoints: `/colorize` (one photo), `/colorize_batch` (several, with a zip of al
 
 import os
 import sys
-from pathlib import Path
 
 import gradio as gr
 
@@ -24,6 +23,7 @@ from ..model.precision import describe
 from ..pipeline import Colorizer
 from .film_tab import MAX_FILM_UPLOAD_BYTES, film_tab
 from .memory_release import limit_arenas
+from .page_script import PAGE_CSS, PAGE_SCRIPT, bring_into_view
 from .paint_box import paint_box, paint_status
 from .photo_handler import MAX_BATCH, ColorizeHandler
 from .uploads import MAX_UPLOAD_BYTES
@@ -31,7 +31,7 @@ from .uploads import MAX_UPLOAD_BYTES
 CONCURRENCY = 2  # requests colorized at once: one per CPU core of a small machine (or a free Space)
 MAX_FILE_BYTES = max(MAX_UPLOAD_BYTES, MAX_FILM_UPLOAD_BYTES)  # what Gradio takes in; each handler holds its kind to its own limit
 QUEUE_SIZE = 64  # requests waiting beyond this are turned away with "queue full" rather than piling up
-PANEL_HEIGHT = 440  # the photo and its result side by side, the same height
+PANEL_HEIGHT = 380  # the photo and its result side by side, the same height
 PREVIEW_HEIGHT = 180  # the small copy of the result under the paint box, on a phone
 EXAMPLES = resources.example_photos()
 INTRODUCTION = (
@@ -49,14 +49,6 @@ PAINT_HELP = (
     "stroke on each part) and the result updates. "
     "Undo, Clear or the eraser take strokes back; with no strokes you get the automatic colours."
 )
-STATIC = Path(__file__).parent / "static"
-PAGE_SCRIPT = (STATIC / "page.js").read_text()  # run when the page loads
-PAGE_CSS = (STATIC / "page.css").read_text()
-
-
-def bring_into_view(element_id):
-    """An event's JavaScript: on a narrow screen, scroll to `element_id` (page.js), passing the event's values on."""
-    return f"(...values) => {{ window.colorizerBringIntoView({element_id!r}); return values; }}"
 
 
 def load_colorizer(spec=None, precision=DEFAULT_PRECISION):
@@ -91,7 +83,7 @@ def build_demo(colorizer, notice=None):
         gr.Markdown(INTRODUCTION)
         if notice:
             gr.Markdown(f"**Warning:** {notice}", elem_id="model-notice")
-        with gr.Row(equal_height=True):
+        with gr.Row(equal_height=True, elem_id="settings"):
             strength = gr.Slider(
                 0, MAX_STRENGTH, value=DEFAULT_STRENGTH, step=0.1, label="Colour strength", scale=3,
                 info="1 is the model's best guess; lower is subtler, higher more vivid", elem_id="strength",

@@ -13,6 +13,7 @@ from ..colour import lab
 from ..hints.strokes import HINT_CHANNELS
 from .backend import keras, layers
 from .bins import AB_BINS, AnnealedMean
+from .classifier import CLASSIFIER_FUSIONS
 from .encoder import build_encoder_top, feature_shapes, frozen_outputs, top_input
 from .precision import computing_in
 
@@ -44,8 +45,16 @@ def _classification_head(x, config):
     return {"ab": layers.UpSampling2D(4, interpolation="bilinear", name="ab", dtype=HEAD_DTYPE)(ab), "logits": logits}
 
 
+def decoder_inputs(config):
+    """The encoder outputs a decoder of this config reads: its registered ones, and the classifier's it fuses."""
+    inputs = registered(config.decoder).inputs
+    return inputs + CLASSIFIER_FUSIONS[config.classifier_fusion].outputs if config.classifier else inputs
+
+CLASSIFIER_PROJECTION = 256  # the pooled vector's width once projected, spread over every cell of the bottleneck
+
+
 def _inputs(config):
-    shapes = feature_shapes(config.input_size, registered(config.decoder).inputs)
+    shapes = feature_shapes(config, decoder_inputs(config))
     if config.hints:
         shapes[HINTS_INPUT] = hint_shape(config)
     return {name: keras.Input(shape, name=name) for name, shape in shapes.items()}
@@ -106,6 +115,20 @@ def build_bottleneck_decoder(config):
     return keras.Model(inputs, outputs, name="decoder")
 
 
+def _classifier_features(inputs, config):
+    """{scale: [tensors]} the classifier adds to the unet decoder's joins (0: S/32, 1: S/16): its pooled vector
+    projected and spread over the bottleneck (Iizuka et al. 2016; Baldassarre et al. 2017), and with "global+maps"
+    its stride-32 and stride-16 maps, narrowed by 1x1 convolutions as the skip features are."""
+    side = config.input_size // 32
+    vector = layers.Dense(CLASSIFIER_PROJECTION, activation="relu", name="classifier_projected")(inputs["classifier_pooled"])
+    spread = layers.UpSampling2D(side, name="classifier_spread")(layers.Reshape((1, 1, CLASSIFIER_PROJECTION), name="classifier_cell")(vector))
+    added = {0: [spread]}
+    if "classifier_stride32" in inputs:
+        added[0].append(layers.Conv2D(128, 1, activation="relu", name="classifier_stride32_narrowed")(inputs["classifier_stride32"]))
+        added[1] = [layers.Conv2D(64, 1, activation="relu", name="classifier_stride16_narrowed")(inputs["classifier_stride16"])]
+    return added
+
+
 def build_unet_decoder(config):
     """A multi-scale decoder: the bottleneck upsampled step by step, joined at each scale by
     the encoder's own features there (block4_pool, block3_pool) and finally by L itself,
@@ -122,13 +145,15 @@ def build_unet_decoder(config):
             scale: [HintPooling(2 ** (3 - scale), name=f"hints_pooled{scale}")(inputs[HINTS_INPUT])] if scale < 3
             else [inputs[HINTS_INPUT]] for scale in range(4)
         }
+    semantic = _classifier_features(inputs, config) if config.classifier else {}
     x = inputs["block5_pool"]
-    x = layers.Concatenate(name="decoder_join0")([x, *hints[0]]) if hints else x
+    joined = [*hints.get(0, []), *semantic.get(0, [])]
+    x = layers.Concatenate(name="decoder_join0")([x, *joined]) if joined else x
     x = _conv(256, "decoder_conv1")(x)  # S/32
     for scale, (skip, width, filters) in enumerate([("block4_pool", 128, 128), ("block3_pool", 64, 96)], start=1):
         x = layers.UpSampling2D(2, interpolation="bilinear", name=f"decoder_up{scale}")(x)
         narrowed = layers.Conv2D(width, 1, activation="relu", name=f"{skip}_narrowed")(inputs[skip])
-        x = layers.Concatenate(name=f"decoder_join{scale}")([x, narrowed, *hints.get(scale, [])])
+        x = layers.Concatenate(name=f"decoder_join{scale}")([x, narrowed, *hints.get(scale, []), *semantic.get(scale, [])])
         x = _conv(filters, f"decoder_conv{scale + 1}")(x)
     x = layers.UpSampling2D(2, interpolation="bilinear", name="decoder_up3")(x)  # S/4
     x = layers.Concatenate(name="decoder_join3")([x, inputs["lightness_quarter"], *hints.get(3, [])])
@@ -178,9 +203,9 @@ def _build_trained_part(config):
     if not config.encoder_trainable:
         return decoder
     names = frozen_inputs(config)
-    inputs = {name: keras.Input(shape, name=name) for name, shape in feature_shapes(config.input_size, names).items()}
+    inputs = {name: keras.Input(shape, name=name) for name, shape in feature_shapes(config, names).items()}
     made = build_encoder_top(config)(inputs[top_input(config)])
-    features = {name: made[name] if name in made else inputs[name] for name in registered(config.decoder).inputs}
+    features = {name: made[name] if name in made else inputs[name] for name in decoder_inputs(config)}
     if config.hints:
         inputs[HINTS_INPUT] = features[HINTS_INPUT] = keras.Input(hint_shape(config), name=HINTS_INPUT)
     return keras.Model(inputs, decoder(features), name="trained")
@@ -188,12 +213,12 @@ def _build_trained_part(config):
 
 def frozen_inputs(config):
     """The frozen encoder outputs the trained part reads."""
-    return frozen_outputs(config, registered(config.decoder).inputs)
+    return frozen_outputs(config, decoder_inputs(config))
 
 
 def cached_outputs(config):
     """What the feature cache keeps of each photo: enough for the decoder with any number of fine-tuned blocks."""
-    return tuple(dict.fromkeys([*registered(config.decoder).inputs, "block4_pool", "block3_pool"]))
+    return tuple(dict.fromkeys([*decoder_inputs(config), "block4_pool", "block3_pool"]))
 
 
 def set_temperature(decoder, temperature):

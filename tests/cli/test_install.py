@@ -64,7 +64,7 @@ def test_the_installed_page_has_its_script_and_styles(installed):
     venv, home = installed
     found = run_outside(
         venv, home, "python", "-c",
-        "from colorizer.app import page, paint_box; print(page.STATIC, len(page.PAGE_SCRIPT), len(page.PAGE_CSS), len(paint_box.SCRIPT))",
+        "from colorizer.app import page_script, paint_box; print(page_script.STATIC, len(page_script.PAGE_SCRIPT), len(page_script.PAGE_CSS), len(paint_box.SCRIPT))",
     )
     assert found.returncode == 0, found.stderr[-2000:]
     static, script, css, paint_script = found.stdout.split()

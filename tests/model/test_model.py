@@ -21,7 +21,7 @@ def test_every_decoder_gives_named_outputs_at_any_multiple_of_32(size, head, dec
     names = DECODERS[decoder].inputs
     encoder, model = build_encoder(config, names), build_decoder(config)
     features = encoder.predict_on_batch(np.random.default_rng(0).uniform(0, 100, (2, size, size, 1)).astype(np.float32))
-    assert {name: tuple(value.shape[1:]) for name, value in features.items()} == feature_shapes(size, names)
+    assert {name: tuple(value.shape[1:]) for name, value in features.items()} == feature_shapes(config, names)
     outputs = model.predict_on_batch(features)
     assert outputs["ab"].shape == (2, size, size, 2)
     if head == "classification":
@@ -47,7 +47,7 @@ def test_unet_save_and_load_round_trip(tmp_path):
     assert loaded_config == config
     # the random encoder is rebuilt differently each time: compare the decoders on the same features
     rng = np.random.default_rng(1)
-    features = {name: rng.normal(size=(2, *shape)).astype(np.float32) for name, shape in feature_shapes(64, DECODERS["unet"].inputs).items()}
+    features = {name: rng.normal(size=(2, *shape)).astype(np.float32) for name, shape in feature_shapes(config, DECODERS["unet"].inputs).items()}
     expected, loaded = original.decoder.predict_on_batch(features), decoder.predict_on_batch(features)
     assert set(expected) == set(loaded) == {"ab", "logits"}
     assert all(np.allclose(expected[name], loaded[name], atol=1e-6) for name in expected)

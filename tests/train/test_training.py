@@ -21,7 +21,7 @@ def tiny_cache(count, seed, config=None):
     """What the feature cache would hold for `config` (default: the 32-pixel bottleneck model): random."""
     config = config or ModelConfig(input_size=32, encoder_weights=None, decoder="bottleneck")
     rng = np.random.default_rng(seed)
-    shapes = feature_shapes(config.input_size, cached_outputs(config))
+    shapes = feature_shapes(config, cached_outputs(config))
     features = {name: rng.normal(size=(count, *shape)).astype(np.float16) for name, shape in shapes.items()}
     ab = rng.integers(-40, 40, size=(count, config.input_size, config.input_size, 2)).astype(np.int8)
     return features, ab
