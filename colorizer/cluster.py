@@ -19,21 +19,18 @@ import os
 import posixpath
 import shutil
 import signal
-import socket
 import tempfile
 import threading
-import time
 import warnings
 from pathlib import Path, PurePosixPath
 
+from .cluster_head import CONNECT_WAIT_S, wait_for_head, watch_head
 from .colour.images import IMAGE_SUFFIXES
 from .colour.outputs import OUTPUT_FORMATS
 from .files import plan_output_names
 from .resources import PACKAGE_ROOT, shipped_weights
 
 INSTALL_HINT = 'colorize --ray needs Ray Data: pip install "ray[data]"'
-CONNECT_WAIT_S = 30  # how long `--ray HOST:PORT` waits for its head to answer (--ray-wait)
-HEAD_LOST_S = 10  # a head silent this long mid-job is gone (Ray's own driver would wait 60 s, then exit without a word)
 BATCH = 8  # photos an actor colorizes per call: the model's batch, and what a dead worker's retry repeats at most
 CPUS_PER_ACTOR = 2  # measured on 2 cores: one actor of 2 CPUs colours 13.2 photos/s, two of 1 CPU 9.7 (one machine: 14.9)
 STATUS_FIELDS = ("source", "target", "outcome", "reason", "note")
@@ -47,63 +44,6 @@ def import_ray():
     except ImportError:
         raise ImportError(INSTALL_HINT) from None
     return ray
-
-
-class ClusterUnreachable(ConnectionError):
-    """Nothing answers at the cluster's address; the message is one line for the user."""
-
-
-def head_address(address):
-    """(host, port) of `HOST:PORT` or `ray://HOST:PORT`; None for `auto` and what else Ray resolves itself."""
-    host, colon, port = address.removeprefix("ray://").rpartition(":")
-    return (host.strip("[]"), int(port)) if colon and host and port.isdigit() else None
-
-
-def wait_for_head(address, wait_s=CONNECT_WAIT_S):
-    """Return once something answers at `address`, or raise ClusterUnreachable after `wait_s` seconds.
-
-    Ray itself retries an address where nothing answers for minutes, in C++ that no signal stops.
-    """
-    found = head_address(address)
-    if found is None:
-        return
-    host, port = found
-    try:
-        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as error:
-        raise ClusterUnreachable(f"cannot find the Ray head's host {host} ({error.strerror})") from None
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            with socket.create_connection((host, port), timeout=max(0.1, min(5.0, deadline - time.monotonic()))):
-                return
-        except OSError as error:
-            if time.monotonic() >= deadline:
-                raise ClusterUnreachable(
-                    f"no Ray cluster answers at {address} ({error.strerror or error}; waited {wait_s:g} s, "
-                    "--ray-wait SECONDS waits longer)"
-                ) from None
-            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
-
-
-def watch_head(gcs_address, on_lost, lost_after_s=HEAD_LOST_S):
-    """A daemon thread that calls `on_lost()` once, when the head at `gcs_address` has not answered for `lost_after_s`."""
-    host, port = head_address(gcs_address)
-
-    def watch():
-        answered = time.monotonic()
-        while time.monotonic() - answered < lost_after_s:
-            time.sleep(1)
-            try:
-                with socket.create_connection((host, port), timeout=2):
-                    answered = time.monotonic()
-            except OSError:
-                pass
-        on_lost()
-
-    watcher = threading.Thread(target=watch, name="ray-head-watch", daemon=True)
-    watcher.start()
-    return watcher
 
 
 def shipped_project(folder):

@@ -35,7 +35,8 @@ def closed_port():
 
 
 def test_an_address_where_nothing_answers_gives_one_line_after_the_wait(tmp_path):
-    cluster = pytest.importorskip("colorizer.cluster")
+    from colorizer import cluster_head as cluster
+
     address = f"127.0.0.1:{closed_port()}"
     started = time.monotonic()
     with pytest.raises(cluster.ClusterUnreachable, match=rf"no Ray cluster answers at {address} .*waited 1 s, --ray-wait"):
@@ -68,7 +69,8 @@ def test_the_command_at_a_silent_address_writes_nothing_and_stops_on_sigterm(tmp
 
 
 def test_a_silent_head_is_noticed_mid_job(tmp_path):
-    cluster = pytest.importorskip("colorizer.cluster")
+    from colorizer import cluster_head as cluster
+
     head = socket.socket()
     head.bind(("127.0.0.1", 0))
     head.listen()

@@ -21,7 +21,7 @@ ROOMS = (
     ("video",),
     ("evaluate",),
     ("train",),
-    ("cluster",),
+    ("cluster", "cluster_head", "ray_logs"),
     ("app",),
     ("cli", "__main__"),
 )

@@ -6,7 +6,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from ..cluster import CONNECT_WAIT_S
+from ..cluster_head import CONNECT_WAIT_S, ClusterUnreachable
 from ..colour import images, outputs
 from ..colour.images import IMAGE_SUFFIXES, MAX_PIXELS, ImageError
 from ..colour.outputs import DEFAULT_JPEG_QUALITY, DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS
@@ -229,7 +229,7 @@ def cluster_command(args):
                 strength=args.strength, output_format=args.format, quality=args.quality, overwrite=args.overwrite,
                 wait_s=args.ray_wait, planned=bar.set_total, progress=bar.update, head_lost=lambda: head_lost(args),
             )
-        except cluster.ClusterUnreachable as error:
+        except ClusterUnreachable as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
