@@ -201,12 +201,12 @@ def run(address, inputs, output, *, model=None, revision=None, precision="auto",
     output = str(output) if "://" in str(output) else os.path.abspath(output)
     with tempfile.TemporaryDirectory(prefix="colorizer-job-") as folder:
         ray.init(address=address, logging_level="ERROR", log_to_driver=False, runtime_env=runtime_env(folder))
-    if threading.current_thread() is threading.main_thread():  # Ray's handler prints a stack trace; stop as on Ctrl-C
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:  # Ray's handler prints a stack trace; stop as on Ctrl-C
+        previous_sigterm = signal.signal(signal.SIGTERM, signal.default_int_handler)
     logging.getLogger("ray.data").setLevel(logging.ERROR)
     ray.data.DataContext.get_current().enable_progress_bars = False  # our own bar counts photos; Ray Data's would print beside it
-    if head_lost:
-        watch_head(ray.get_runtime_context().gcs_address, head_lost)
+    watching = watch_head(ray.get_runtime_context().gcs_address, head_lost) if head_lost else None
     try:
         table, count, skipped = ray.remote(_plan_table).options(num_returns=3).remote(inputs, output, OUTPUT_FORMATS[output_format], overwrite)
         count, skipped = ray.get([count, skipped])
@@ -222,7 +222,11 @@ def run(address, inputs, output, *, model=None, revision=None, precision="auto",
                 progress(len(batch["source"]))
         return rows, skipped + sum(row["outcome"] == "skipped" for row in rows)
     finally:
+        if watching:
+            watching.set()
         ray.shutdown()
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous_sigterm)
 
 
 def _statuses(ray, table, count, **settings):

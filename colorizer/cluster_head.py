@@ -47,20 +47,21 @@ def wait_for_head(address, wait_s=CONNECT_WAIT_S):
 
 
 def watch_head(gcs_address, on_lost, lost_after_s=HEAD_LOST_S):
-    """A daemon thread that calls `on_lost()` once, when the head at `gcs_address` has not answered for `lost_after_s`."""
+    """Watch the head at `gcs_address` from a daemon thread: `on_lost()` is called once, when it has not answered
+    for `lost_after_s`. Returns an Event; setting it ends the watch (the job is over)."""
     host, port = head_address(gcs_address)
+    done = threading.Event()
 
     def watch():
         answered = time.monotonic()
-        while time.monotonic() - answered < lost_after_s:
-            time.sleep(1)
+        while not done.wait(1):
             try:
                 with socket.create_connection((host, port), timeout=2):
                     answered = time.monotonic()
             except OSError:
-                pass
-        on_lost()
+                if time.monotonic() - answered >= lost_after_s and not done.is_set():
+                    on_lost()
+                    return
 
-    watcher = threading.Thread(target=watch, name="ray-head-watch", daemon=True)
-    watcher.start()
-    return watcher
+    threading.Thread(target=watch, name="ray-head-watch", daemon=True).start()
+    return done

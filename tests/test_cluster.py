@@ -74,13 +74,14 @@ def test_a_silent_head_is_noticed_mid_job(tmp_path):
     head = socket.socket()
     head.bind(("127.0.0.1", 0))
     head.listen()
-    lost = threading.Event()
-    watcher = cluster.watch_head(f"127.0.0.1:{head.getsockname()[1]}", lost.set, lost_after_s=2)
+    lost, ended = threading.Event(), threading.Event()
+    cluster.watch_head(f"127.0.0.1:{head.getsockname()[1]}", lost.set, lost_after_s=2)
+    cluster.watch_head(f"127.0.0.1:{head.getsockname()[1]}", ended.set, lost_after_s=2).set()  # a job that is over
     time.sleep(2.5)
     assert not lost.is_set()  # it answers
     head.close()
     assert lost.wait(timeout=6)
-    watcher.join(timeout=2)
+    assert not ended.is_set()  # a finished job's watch says nothing when the head goes later
 
 
 def test_the_workers_get_this_project_with_its_model(tmp_path):
