@@ -1,6 +1,8 @@
-"""Files: writing so that an interruption never leaves half a file under any name, names that fit, hashing."""
+"""Files: writing so that an interruption never leaves half a file under any name, names that fit, hashing, and
+the files inside installed packages."""
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -90,3 +92,18 @@ def sha256_of(path):
         for chunk in iter(lambda: file.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def package_file(module, relative, package, not_installed):
+    """The file `relative` inside the installed package that provides `module`, found without importing it.
+
+    A FileNotFoundError says `not_installed` when the package is missing, and names the file when the
+    package (pip's `package`) is there without it.
+    """
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(not_installed)
+    path = Path(spec.submodule_search_locations[0]) / relative
+    if not path.is_file():
+        raise FileNotFoundError(f"{package} is installed but {path} is missing")
+    return path

@@ -17,7 +17,8 @@ SESSION_PIXELS = 600_000_000  # one session (one open page) within SESSION_WINDO
 SESSION_WINDOW_S = 600
 SESSION_FILM_FRAMES = 3600  # one visitor's film frames within SESSION_WINDOW_S: two of the page's longest films
 RENDER_SHARE = 0.5  # a render again (a stroke, a strength: no model) counts as this share of the photo's pixels
-UNITS = {"pixels": ("MP", 1e6), "frames": ("frames of film", 1)}  # what a budget counts: (its name on the page, its scale)
+# What a budget counts: (its name on the page, its scale, one visitor's default within SESSION_WINDOW_S)
+UNITS = {"pixels": ("MP", 1e6, SESSION_PIXELS), "frames": ("frames of film", 1, SESSION_FILM_FRAMES)}
 MAX_SESSIONS = 10_000  # sessions remembered; the oldest are forgotten first
 TRUST_FORWARDED = "COLORIZER_TRUST_FORWARDED"  # set to 1 behind a proxy that sets X-Forwarded-For (a Hugging Face Space)
 
@@ -56,7 +57,7 @@ class SessionBudgets:
     """Pixels (or film frames: `unit`) colorized per visitor in the last SESSION_WINDOW_S, and the check that refuses more."""
 
     def __init__(self, pixels=None, window_s=None, unit="pixels"):
-        self.pixels = (SESSION_PIXELS if unit == "pixels" else SESSION_FILM_FRAMES) if pixels is None else pixels
+        self.pixels = UNITS[unit][2] if pixels is None else pixels
         self.window_s = SESSION_WINDOW_S if window_s is None else window_s
         self.unit = unit
         self._spent = collections.OrderedDict()  # session -> deque of (time, pixels)
@@ -76,7 +77,7 @@ class SessionBudgets:
             used = sum(amount for _, amount in spent)
             if used + pixels > self.pixels:
                 self._spent[session] = spent
-                minutes, (name, scale) = self.window_s / 60, UNITS[self.unit]
+                minutes, (name, scale, _) = self.window_s / 60, UNITS[self.unit]
                 raise BudgetExceeded(
                     f"this page has colorized {used / scale:.0f} {name} in the last {minutes:.0f} minutes, the most one "
                     f"visitor may ({self.pixels / scale:.0f} {name}); please wait a few minutes"

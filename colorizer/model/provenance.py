@@ -32,10 +32,13 @@ def check_classifier(config):
     if config.classifier is None:
         return
     try:
-        digest = classifier_fingerprint(config.classifier)
+        classifier_source(config.classifier).path()
     except FileNotFoundError as error:
         raise ValueError(str(error)) from None
-    if config.classifier_sha256 and digest != config.classifier_sha256:
+    if not config.classifier_sha256:  # (an untrained model's: nothing recorded, nothing to hash)
+        return
+    digest = classifier_fingerprint(config.classifier)
+    if digest != config.classifier_sha256:
         raise ValueError(
             f"the installed {config.classifier} classifier is not the one this model was trained on "
             f"(sha256 {digest[:12]}..., expected {config.classifier_sha256[:12]}...): install "
